@@ -1,0 +1,169 @@
+"""``shipviewer`` and its subcommands.
+
+Each subcommand imports what it needs inside its handler, so ``shipviewer score`` never loads Qt,
+onnxruntime or TensorFlow, and ``shipviewer --help`` starts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UserError(Exception):
+    """A problem with the user's input: printed as one clear line, no traceback."""
+
+
+def _shape(values: Sequence[int]) -> tuple[int, int]:
+    height, width = values
+    if height < 1 or width < 1:
+        raise UserError(f"--shape must be two positive numbers, got {height} {width}")
+    return height, width
+
+
+# --- score --------------------------------------------------------------------------------------------
+def _add_score(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "score",
+        help="competition F2 of a prediction CSV against a truth CSV",
+        description="Score PRED.csv against TRUTH.csv with the Airbus metric: per image, F2 = 5TP/(5TP+4FN+FP) "
+        "at IoU thresholds 0.50..0.95, averaged; an image with no true and no predicted ships scores 1. "
+        "The data set score is the mean over the images of TRUTH.csv (images missing from PRED.csv count "
+        "as predicted empty). Prints per-threshold F2, counts, pixel Dice and IoU, and as its last line "
+        "the score as a bare number.",
+    )
+    p.add_argument("truth", type=Path, metavar="TRUTH.csv")
+    p.add_argument("pred", type=Path, metavar="PRED.csv")
+    p.add_argument("--shape", type=int, nargs=2, default=(768, 768), metavar=("H", "W"))
+    p.set_defaults(handler=_run_score)
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from .annotations import read_csv
+    from .metrics import score_dataset
+
+    shape = _shape(args.shape)
+    truth, pred = read_csv(args.truth).ships, read_csv(args.pred).ships
+    if not truth:
+        raise UserError(f"{args.truth}: no images in the truth file")
+    try:
+        report = score_dataset(truth, pred, shape)
+    except ValueError as exc:
+        raise UserError(f"cannot score: {exc} (run `shipviewer validate` on both files)") from exc
+    print(f"images: {report.n_images}   true ships: {report.n_true}   predicted ships: {report.n_pred}")
+    if report.n_pred_images_not_in_truth:
+        print(f"note: {report.n_pred_images_not_in_truth} predicted image(s) are not in the truth file; ignored")
+    print("IoU threshold   F2      TP     FP     FN")
+    for t, f2 in report.f2_per_threshold.items():
+        tp = report.tp_per_threshold[t]
+        print(f"  {t:.2f}        {f2:.4f}  {tp:5d}  {report.n_pred - tp:5d}  {report.n_true - tp:5d}")
+    print(f"pixel Dice: {report.dice:.4f}   pixel IoU: {report.iou:.4f}")
+    print(f"score (mean F2 over thresholds and images): {report.score:.4f}")
+    print(f"{report.score:.6f}")
+    return EXIT_OK
+
+
+# --- validate -----------------------------------------------------------------------------------------
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check an Airbus CSV: malformed rows, overlaps, duplicates, missing images",
+        description="Report every malformed row (with its line number), ships overlapping within an image, "
+        "duplicate rows, images with both an empty row and ships, and (with --images) image ids missing "
+        "from that folder. Exit status 1 if anything is wrong, 0 if the file is clean.",
+    )
+    p.add_argument("csv", type=Path, metavar="FILE.csv")
+    p.add_argument("--shape", type=int, nargs=2, default=(768, 768), metavar=("H", "W"))
+    p.add_argument("--images", type=Path, metavar="DIR", help="folder that should hold every ImageId")
+    p.add_argument("--max-report", type=int, default=1000, metavar="N", help="print at most N problems")
+    p.set_defaults(handler=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from .annotations import validate_csv
+
+    report = validate_csv(args.csv, shape=_shape(args.shape), images=args.images)
+    for problem in report.problems[: args.max_report]:
+        print(problem)
+    hidden = len(report.problems) - args.max_report
+    if hidden > 0:
+        print(f"... and {hidden} more")
+    verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{args.csv}: {report.n_rows} rows, {report.n_images} images, {report.n_ships} ships: {verdict}")
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+# --- synth --------------------------------------------------------------------------------------------
+def _add_synth(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "synth",
+        help="generate a synthetic data set in the Kaggle layout",
+        description="Write OUT_DIR/train_v2/*.jpg and OUT_DIR/train_ship_segmentations_v2.csv: realistic "
+        "synthetic satellite scenes (sea, coasts, harbours, clouds) with ships 10-300 px long. The same "
+        "seed gives byte-identical files.",
+    )
+    p.add_argument("out", type=Path, metavar="OUT_DIR")
+    p.add_argument("--images", type=int, default=200, metavar="N")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ship-fraction", type=float, default=None, metavar="F",
+                   help="fraction of images with ships (default: about a quarter, as in the real set)")
+    p.set_defaults(handler=_run_synth)
+
+
+def _run_synth(args: argparse.Namespace) -> int:
+    from .progress import ProgressBar
+    from .synth import generate
+
+    if args.images < 1:
+        raise UserError("--images must be at least 1")
+    extra = {} if args.ship_fraction is None else {"ship_probability": args.ship_fraction}
+    if not 0.0 <= extra.get("ship_probability", 0.0) <= 1.0:
+        raise UserError("--ship-fraction must be between 0 and 1")
+    with ProgressBar(args.images, "synth") as bar:
+        summary = generate(args.out, args.images, args.seed, progress=bar.update, **extra)
+    print(
+        f"wrote {summary.n_images} images ({summary.n_with_ships} with ships, {summary.n_ships} ships) to "
+        f"{summary.out_dir}; labels: {summary.csv_path}"
+    )
+    return EXIT_OK
+
+
+# --- entry point --------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shipviewer",
+        description="Find, review and correct ship masks on Airbus Ship Detection images.",
+    )
+    parser.add_argument("--version", action="version", version=f"shipviewer {__version__}")
+    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    for add in (_add_score, _add_validate, _add_synth):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (UserError, OSError, ValueError) as exc:
+        print(f"shipviewer {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, UserError) else EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""One synthetic frame: water, maybe land or a harbour, maybe ships, maybe clouds, then the camera."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from shipviewer.synth.atmosphere import add_clouds, add_haze, lighting, optics
+from shipviewer.synth.coast import make_coast, shore_water
+from shipviewer.synth.placement import Fleet, draw_fleet, place_free, place_moored
+from shipviewer.synth.sea import pick_sea_style, render_sea
+
+# Scene kinds and their probabilities with / without ships. Ships are seen more often near harbours.
+SCENES = ("open", "coast", "harbour")
+SCENE_P_SHIPS = (0.55, 0.15, 0.30)
+SCENE_P_EMPTY = (0.70, 0.20, 0.10)
+
+
+def _free_count(rng: np.random.Generator) -> int:
+    """Ships at sea per image with ships: mostly one or two, sometimes a crowd (anchorage)."""
+    if rng.random() < 0.1:
+        return int(rng.integers(5, 13))
+    return min(int(rng.geometric(0.55)), 6)
+
+
+def _atmosphere(rng: np.random.Generator, img: np.ndarray, has_ships: bool) -> None:
+    if rng.random() < 0.25:
+        add_clouds(rng, img, max_opacity=rng.uniform(0.3, 0.6 if has_ships else 0.95))
+    roll = rng.random()
+    if roll < 0.04 and not has_ships:
+        add_haze(rng, img, rng.uniform(0.85, 0.97))  # overcast: almost nothing to see
+    elif roll < 0.2:
+        add_haze(rng, img, rng.uniform(0.05, 0.4))
+
+
+def render_image(
+    rng: np.random.Generator, *, ship_probability: float = 0.22, shape: tuple[int, int] = (768, 768)
+) -> tuple[np.ndarray, np.ndarray]:
+    """One scene: (RGB uint8 image HxWx3, int32 label image HxW with ship k -> k, 0 = background)."""
+    has_ships = bool(rng.random() < ship_probability)
+    p = np.array(SCENE_P_SHIPS if has_ships else SCENE_P_EMPTY)
+    scene = SCENES[int(rng.choice(len(SCENES), p=p))]
+    style = pick_sea_style(rng)
+    img = render_sea(rng, shape, style)
+    water = np.ones(shape, np.float32)
+    berths = []
+    if scene != "open":
+        coast = make_coast(rng, shape, harbour=scene == "harbour")
+        shore_water(rng, img, coast.land, coast.natural)
+        img += coast.land[..., None] * (coast.colour - img)
+        water = 1.0 - coast.land
+        berths = coast.berths
+    fleet = Fleet(water, np.zeros(shape, np.int32))
+    if has_ships:
+        if scene == "harbour":
+            place_moored(rng, fleet, berths, int(rng.integers(2, 12)))
+        place_free(rng, fleet, _free_count(rng) if scene != "harbour" else int(rng.integers(0, 4)))
+        if not fleet.ships:
+            place_free(rng, fleet, 1, tries=200)
+        sun_angle = rng.uniform(0.0, 2.0 * np.pi)
+        sun = (math.cos(sun_angle), math.sin(sun_angle))
+        draw_fleet(rng, img, fleet, sun=sun, wake_strength=rng.uniform(0.35, 0.85))
+    _atmosphere(rng, img, has_ships)
+    lighting(rng, img)
+    return optics(rng, img), fleet.labels
