@@ -17,13 +17,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shipviewer import rle  # noqa: E402
 
-SHAPE = (768, 768)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ships import SHAPE, ship_mask  # noqa: E402
+
 REAL_LABELS = Path(__file__).resolve().parents[2] / "shared" / "airbus-real" / "labels.csv"
 
 
@@ -56,23 +57,6 @@ def canonical_masks_as_image(in_mask_list: list[str]) -> np.ndarray:
 
 
 # --- data -------------------------------------------------------------------------------------------
-def ship_mask(rng: np.random.Generator) -> np.ndarray:
-    """A rotated elongated hull 10-300 px long with a pointed bow, somewhere in the frame."""
-    length = rng.uniform(10, 300)
-    width = max(3.0, length * rng.uniform(0.12, 0.25))
-    angle = rng.uniform(0, np.pi)
-    cx, cy = rng.uniform(0, SHAPE[1]), rng.uniform(0, SHAPE[0])
-    half_l, half_w = length / 2, width / 2
-    hull = np.array(
-        [[-half_l, -half_w], [half_l - width, -half_w], [half_l, 0], [half_l - width, half_w], [-half_l, half_w]]
-    )
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    points = hull @ rot.T + [cx, cy]
-    mask = np.zeros(SHAPE, dtype=np.uint8)
-    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
-    return mask.astype(bool)
-
-
 def real_rows() -> dict[str, list[str]]:
     ships: dict[str, list[str]] = defaultdict(list)
     if REAL_LABELS.exists():
