@@ -16,7 +16,13 @@ def hull_polygon(rng: np.random.Generator, length: float | None = None) -> np.nd
     cx, cy = rng.uniform(0, SHAPE[1]), rng.uniform(0, SHAPE[0])
     half_l, half_w = length / 2, width / 2
     hull = np.array(
-        [[-half_l, -half_w], [half_l - width, -half_w], [half_l, 0], [half_l - width, half_w], [-half_l, half_w]]
+        [
+            [-half_l, -half_w],
+            [half_l - width, -half_w],
+            [half_l, 0],
+            [half_l - width, half_w],
+            [-half_l, half_w],
+        ]
     )
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     return hull @ rot.T + [cx, cy]

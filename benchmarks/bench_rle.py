@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shipviewer import rle  # noqa: E402
+from shipviewer import rle
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ships import SHAPE, ship_mask  # noqa: E402
+from _ships import SHAPE, ship_mask
 
 REAL_LABELS = Path(__file__).resolve().parents[2] / "shared" / "airbus-real" / "labels.csv"
 
@@ -92,8 +92,9 @@ def per_call_us(fn: Callable[[object], object], items: list, repeat: int, warm: 
     return best / len(items) * 1e6
 
 
-def report(name: str, ours_fn: Callable, theirs_fn: Callable, items: list, repeat: int, target: float,
-           floor: float) -> bool:
+def report(
+    name: str, ours_fn: Callable, theirs_fn: Callable, items: list, repeat: int, target: float, floor: float
+) -> bool:
     ok = True
     for warm in (False, True):
         ours = per_call_us(ours_fn, items, repeat, warm)
@@ -128,12 +129,22 @@ def main() -> int:
 
     floor = per_call_us(lambda _: np.ones(SHAPE[0] * SHAPE[1], dtype=bool), list(range(200)), args.repeat)
     print(f"frame floor (allocate and write one 768x768 bool frame): {floor:.1f} us")
-    print(f"{len(masks)} synthetic ships, mean {np.mean([m.sum() for m in masks]):.0f} px; "
-          f"{sum(map(len, groups))} real ships in {len(groups)} images")
+    print(
+        f"{len(masks)} synthetic ships, mean {np.mean([m.sum() for m in masks]):.0f} px; "
+        f"{sum(map(len, groups))} real ships in {len(groups)} images"
+    )
     results = [
         report("encode (synthetic ships)", rle.encode, canonical_encode, masks, args.repeat, 10, floor),
         report("decode (synthetic ships)", rle.decode, canonical_decode, strings, args.repeat, 1, floor),
-        report("masks_as_image (5 synthetic ships)", rle.masks_as_image, canonical_masks_as_image, synthetic_groups, args.repeat, 8, floor),
+        report(
+            "masks_as_image (5 synthetic ships)",
+            rle.masks_as_image,
+            canonical_masks_as_image,
+            synthetic_groups,
+            args.repeat,
+            8,
+            floor,
+        ),
     ]
     if groups:
         real_strings = [s for g in groups for s in g]
@@ -142,7 +153,15 @@ def main() -> int:
         results += [
             report("encode (real ships)", rle.encode, canonical_encode, real_masks, args.repeat, 10, floor),
             report("decode (real ships)", rle.decode, canonical_decode, real_strings, args.repeat, 1, floor),
-            report("masks_as_image (real images)", rle.masks_as_image, canonical_masks_as_image, groups, args.repeat, 8, floor),
+            report(
+                "masks_as_image (real images)",
+                rle.masks_as_image,
+                canonical_masks_as_image,
+                groups,
+                args.repeat,
+                8,
+                floor,
+            ),
         ]
     print("all targets met" if all(results) else "SOME TARGETS MISSED")
     return 0 if all(results) else 1

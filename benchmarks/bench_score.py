@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _ships import SHAPE, draw, hull_polygon  # noqa: E402
+from _ships import SHAPE, draw, hull_polygon
 
-from shipviewer import metrics, rle  # noqa: E402
+from shipviewer import metrics, rle
 
 
 def reference_score(truth: dict[str, list[str]], pred: dict[str, list[str]]) -> float:

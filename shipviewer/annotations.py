@@ -147,9 +147,7 @@ def iter_rows(path: str | os.PathLike[str]) -> Iterator[CsvRow | CsvProblem]:
             yield CsvRow(line, image_id, pixels)
 
 
-def read_csv(
-    path: str | os.PathLike[str], *, errors: Literal["raise", "collect"] = "raise"
-) -> ReadResult:
+def read_csv(path: str | os.PathLike[str], *, errors: Literal["raise", "collect"] = "raise") -> ReadResult:
     """Read an Airbus CSV into ships per image, in file order.
 
     ``errors="raise"`` stops at the first bad row with a :class:`CsvError` naming the file and line;
@@ -273,8 +271,12 @@ def validate_csv(
         if key in seen:
             what = "empty row" if not item.rle else "ship row"
             problems.append(
-                CsvProblem(str(path), item.line, f"duplicate {what} for {item.image_id} (first on line "
-                           f"{seen[key]})", item.image_id)
+                CsvProblem(
+                    str(path),
+                    item.line,
+                    f"duplicate {what} for {item.image_id} (first on line {seen[key]})",
+                    item.image_id,
+                )
             )
             continue
         seen[key] = item.line
@@ -292,16 +294,24 @@ def validate_csv(
     for image_id, rows in ships.items():
         if image_id in empty_rows and rows:
             problems.append(
-                CsvProblem(str(path), empty_rows[image_id],
-                           f"{image_id} has an empty row (no ships) and also {len(rows)} ship row(s)", image_id)
+                CsvProblem(
+                    str(path),
+                    empty_rows[image_id],
+                    f"{image_id} has an empty row (no ships) and also {len(rows)} ship row(s)",
+                    image_id,
+                )
             )
         if len(rows) > 1:
             for overlap in rle_codec.find_overlaps([r for _, r in rows], shape):
                 line_a, line_b = rows[overlap.first][0], rows[overlap.second][0]
                 problems.append(
-                    CsvProblem(str(path), line_b,
-                               f"{image_id}: this ship overlaps the ship on line {line_a} by {overlap.pixels} "
-                               "pixels", image_id)
+                    CsvProblem(
+                        str(path),
+                        line_b,
+                        f"{image_id}: this ship overlaps the ship on line {line_a} by {overlap.pixels} "
+                        "pixels",
+                        image_id,
+                    )
                 )
     report.n_images = len(ships)
     report.n_ships = sum(len(v) for v in ships.values())

@@ -34,7 +34,8 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "score",
         help="competition F2 of a prediction CSV against a truth CSV",
-        description="Score PRED.csv against TRUTH.csv with the Airbus metric: per image, F2 = 5TP/(5TP+4FN+FP) "
+        description="Score PRED.csv against TRUTH.csv with the Airbus metric: per image, "
+        "F2 = 5TP/(5TP+4FN+FP) "
         "at IoU thresholds 0.50..0.95, averaged; an image with no true and no predicted ships scores 1. "
         "The data set score is the mean over the images of TRUTH.csv (images missing from PRED.csv count "
         "as predicted empty). Prints per-threshold F2, counts, pixel Dice and IoU, and as its last line "
@@ -60,7 +61,9 @@ def _run_score(args: argparse.Namespace) -> int:
         raise UserError(f"cannot score: {exc} (run `shipviewer validate` on both files)") from exc
     print(f"images: {report.n_images}   true ships: {report.n_true}   predicted ships: {report.n_pred}")
     if report.n_pred_images_not_in_truth:
-        print(f"note: {report.n_pred_images_not_in_truth} predicted image(s) are not in the truth file; ignored")
+        print(
+            f"note: {report.n_pred_images_not_in_truth} predicted image(s) are not in the truth file; ignored"
+        )
     print("IoU threshold   F2      TP     FP     FN")
     for t, f2 in report.f2_per_threshold.items():
         tp = report.tp_per_threshold[t]
@@ -113,8 +116,13 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", type=Path, metavar="OUT_DIR")
     p.add_argument("--images", type=int, default=200, metavar="N")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ship-fraction", type=float, default=None, metavar="F",
-                   help="fraction of images with ships (default: about a quarter, as in the real set)")
+    p.add_argument(
+        "--ship-fraction",
+        type=float,
+        default=None,
+        metavar="F",
+        help="fraction of images with ships (default: about a quarter, as in the real set)",
+    )
     p.set_defaults(handler=_run_synth)
 
 

@@ -55,9 +55,8 @@ class ProgressBar:
         eta = (self.total - self.done) / rate if rate > 0 else float("nan")
         filled = int(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        text = (
-            f"{self.label} [{bar}] {self.done}/{self.total} {rate:6.1f}/s "
-            + (f"in {elapsed:5.1f}s" if final else f"ETA {eta:5.1f}s")
+        text = f"{self.label} [{bar}] {self.done}/{self.total} {rate:6.1f}/s " + (
+            f"in {elapsed:5.1f}s" if final else f"ETA {eta:5.1f}s"
         )
         if self._tty:
             self.stream.write("\r" + text + ("\n" if final else ""))

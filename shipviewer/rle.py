@@ -29,8 +29,8 @@ __all__ = [
     "find_overlaps",
     "is_empty",
     "label_image",
-    "masks_as_image",
     "mask_runs",
+    "masks_as_image",
     "parse_runs",
     "runs_to_string",
     "ships_from_labels",
@@ -136,7 +136,9 @@ def _check_runs(starts: np.ndarray, lengths: np.ndarray, n_pixels: int) -> None:
         return
     bad = np.flatnonzero(starts < 0)
     if bad.size:
-        raise RLEError(f"run {bad[0] + 1}: start {starts[bad[0]] + 1} is below 1 (pixels are numbered from 1)")
+        raise RLEError(
+            f"run {bad[0] + 1}: start {starts[bad[0]] + 1} is below 1 (pixels are numbered from 1)"
+        )
     bad = np.flatnonzero(lengths < 1)
     if bad.size:
         raise RLEError(f"run {bad[0] + 1}: length {lengths[bad[0]]} is below 1")
@@ -339,10 +341,7 @@ def ships_from_labels(labels: np.ndarray) -> list[str]:
     order = np.argsort(values, kind="stable")
     starts, lengths, values = starts[order], lengths[order], values[order]
     bounds = np.flatnonzero(np.diff(values)) + 1
-    return [
-        runs_to_string(s, n)
-        for s, n in zip(np.split(starts, bounds), np.split(lengths, bounds))
-    ]
+    return [runs_to_string(s, n) for s, n in zip(np.split(starts, bounds), np.split(lengths, bounds))]
 
 
 def ships_from_mask(mask: np.ndarray, *, connectivity: int = 8, min_size: int = 1) -> list[str]:

@@ -48,7 +48,8 @@ def test_score_does_not_import_qt_tensorflow_or_onnxruntime(real_dir: Path) -> N
     code = (
         "import sys; from shipviewer.cli import main; "
         f"rc = main(['score', {labels!r}, {labels!r}]); "
-        "heavy = [m for m in ('tensorflow', 'keras', 'PySide6', 'onnxruntime', 'tf2onnx') if m in sys.modules]; "
+        "heavy = [m for m in ('tensorflow', 'keras', 'PySide6', 'onnxruntime', 'tf2onnx') "
+        "if m in sys.modules]; "
         "print('HEAVY', heavy); sys.exit(rc)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
