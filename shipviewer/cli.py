@@ -7,6 +7,7 @@ onnxruntime or TensorFlow, and ``shipviewer --help`` starts at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -144,6 +145,77 @@ def _run_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- predict ------------------------------------------------------------------------------------------
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "predict",
+        help="find ships in images and folders; write overlays and an Airbus CSV",
+        description="Run the ONNX model (the bundled one unless --model) on each image, found recursively "
+        "in folders, and write NAME_segmented.png (the image with ships tinted and outlined) beside it or "
+        "into --out; with --csv, also the ships as an Airbus CSV. Unreadable files are skipped with a "
+        "warning; the exit status is 1 when no image could be processed.",
+    )
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE|FOLDER")
+    p.add_argument("--model", type=Path, default=None, metavar="M.onnx")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, tensorrt, directml, coreml")
+    p.add_argument("--threshold", type=float, default=None, help="probability threshold (model's default)")
+    p.add_argument("--min-size", type=int, default=None, metavar="PX", help="drop smaller ships (model's)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="write overlays here")
+    p.add_argument("--csv", type=Path, default=None, metavar="OUT.csv", help="write the ships as a CSV")
+    p.add_argument("--no-images", action="store_true", help="do not write the *_segmented.png overlays")
+    p.set_defaults(handler=_run_predict)
+
+
+def default_model() -> Path:
+    from resources import default_model_path
+
+    path = default_model_path()
+    if not path.is_file():
+        raise UserError(f"the bundled model is missing ({path}); pass --model M.onnx")
+    return path
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from .annotations import write_csv
+    from .images import ImageError
+    from .inference import InferenceSession
+    from .predict import collect_inputs, predict_files
+    from .progress import ProgressBar
+
+    try:
+        images = collect_inputs(args.inputs)
+    except ImageError as exc:
+        raise UserError(str(exc)) from exc
+    if not images:
+        raise UserError("no images found in " + ", ".join(map(str, args.inputs)))
+    session = InferenceSession(args.model or default_model(), device=args.device)
+    print(f"model: {session.describe()}", file=sys.stderr)
+    warnings: list[str] = []
+    with ProgressBar(len(images), "predict") as bar:
+        run = predict_files(
+            session,
+            images,
+            out_dir=args.out,
+            threshold=args.threshold,
+            min_size=args.min_size,
+            write_overlays=not args.no_images,
+            progress=bar.update,
+            warn=warnings.append,
+        )
+    for message in warnings:
+        print(f"warning: {message}", file=sys.stderr)
+    if args.csv and run.ships:
+        write_csv(args.csv, run.ships)
+    n_ships = sum(map(len, run.ships.values()))
+    done = len(run.ships)
+    if done:
+        print(
+            f"{done} image(s), {n_ships} ship(s), {run.total_ms / done:.0f} ms per image on "
+            f"{session.device_name}; skipped {len(run.skipped)}" + (f"; CSV: {args.csv}" if args.csv else "")
+        )
+    return EXIT_OK if done else EXIT_PROBLEMS
+
+
 # --- entry point --------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -152,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"shipviewer {__version__}")
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-    for add in (_add_score, _add_validate, _add_synth):
+    from export.cli import add_export_parser
+
+    for add in (_add_predict, _add_score, _add_validate, _add_synth, add_export_parser):
         add(sub)
     return parser
 
@@ -168,7 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (UserError, OSError, ValueError) as exc:
+    except (UserError, OSError, ValueError, RuntimeError) as exc:
+        if os.environ.get("SHIPVIEWER_DEBUG"):
+            raise
         print(f"shipviewer {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, UserError) else EXIT_PROBLEMS
 

@@ -226,13 +226,11 @@ class InferenceSession:
                 f"{self.path}: the input must have 3 channels ({metadata.input_layout}), "
                 f"got shape {list(in_shape)}"
             )
-        if len(out_shape) == 4:
-            out_channels = out_shape[channel_axis]
-        elif len(out_shape) == 3:
-            out_channels = 1
-        else:
+        if len(out_shape) not in (3, 4):
             raise ModelError(f"{self.path}: the output must be rank 3 or 4, got shape {list(out_shape)}")
-        if out_channels != 1 and not isinstance(out_channels, str) and out_channels is not None:
+        # One channel, first or last (an NCHW-input export may still end in NHWC).
+        static = [d for d in out_shape[1:] if isinstance(d, int)]
+        if len(out_shape) == 4 and static and 1 not in (out_shape[1], out_shape[3]):
             raise ModelError(
                 f"{self.path}: the output must have 1 channel (ship probability), got shape {list(out_shape)}"
             )
@@ -288,9 +286,13 @@ class InferenceSession:
                 f"{self.path}: inference failed on input {list(x.shape)}: {str(exc).strip().splitlines()[0]}"
             ) from exc
         out = np.asarray(out, dtype=np.float32)
-        if out.ndim == 4:
-            out = out[:, 0] if meta.input_layout == "NCHW" else out[..., 0]
-        if out.shape != batch.shape[:3]:
+        n, h, w = batch.shape[:3]
+        # The output's layout need not follow the input's: an NCHW-input export may still end in NHWC.
+        if out.shape == (n, h, w, 1):
+            out = out[..., 0]
+        elif out.shape == (n, 1, h, w):
+            out = out[:, 0]
+        if out.shape != (n, h, w):
             raise ModelError(
                 f"{self.path}: output shape {list(out.shape)} does not match input {list(batch.shape)}"
             )

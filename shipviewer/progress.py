@@ -44,7 +44,7 @@ class ProgressBar:
         if self._tty and now - self._last_draw >= 0.1:
             self._last_draw = now
             self._draw()
-        elif not self._tty and done * 10 // self.total > self._last_decile:
+        elif not self._tty and done < self.total and done * 10 // self.total > self._last_decile:
             self._last_decile = done * 10 // self.total
             self._draw()
 

@@ -1,0 +1,138 @@
+"""int8 static quantization of an exported fp32 model with onnxruntime, checked against fp32."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shipviewer.model_metadata import ModelMetadata
+
+from .graph import count_ops
+from .onnx_export import ExportReport, ParityError, _save_atomically, _set_metadata
+
+__all__ = ["INT8_MIN_DICE", "load_calibration_images", "quantize_int8", "thresholded_dice"]
+
+INT8_MIN_DICE = 0.98
+
+
+def load_calibration_images(
+    folder: str | os.PathLike[str], limit: int = 32, size: int = 768
+) -> list[np.ndarray]:
+    """Up to ``limit`` RGB images from ``folder``, centre-cropped or padded to ``size`` × ``size``."""
+    import cv2
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such calibration folder")
+    images = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"):
+            continue
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            continue
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        h, w = image.shape[:2]
+        if h != size or w != size:
+            image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+        images.append(image)
+        if len(images) >= limit:
+            break
+    if not images:
+        raise ValueError(f"{folder}: no readable images to calibrate with")
+    return images
+
+
+def _nchw(image: np.ndarray, metadata: ModelMetadata) -> np.ndarray:
+    x = image.astype(np.float32) * np.float32(metadata.pixel_scale) + np.float32(metadata.pixel_offset)
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+
+def thresholded_dice(a: np.ndarray, b: np.ndarray, threshold: float) -> float:
+    """Dice of two probability maps after thresholding; 1.0 when both are empty."""
+    ma, mb = a > threshold, b > threshold
+    total = int(ma.sum()) + int(mb.sum())
+    return 1.0 if total == 0 else 2.0 * int((ma & mb).sum()) / total
+
+
+def quantize_int8(
+    fp32_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    calibration: Sequence[np.ndarray],
+    *,
+    check_images: Sequence[np.ndarray] | None = None,
+    min_dice: float = INT8_MIN_DICE,
+) -> ExportReport:
+    """Static QDQ int8 quantization (per-channel weights, uint8 activations) calibrated on
+    ``calibration``; fails when the thresholded masks' Dice against fp32 is below ``min_dice``."""
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType
+    from onnxruntime.quantization import quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from shipviewer.inference import InferenceSession
+
+    started = time.perf_counter()
+    fp32_path, out_path = Path(fp32_path), Path(out_path)
+    fp32 = InferenceSession(fp32_path, device="cpu")
+    metadata = fp32.metadata
+    if metadata.input_layout != "NCHW":
+        raise ValueError(f"{fp32_path}: expected an NCHW export from `shipviewer export`")
+    input_name = fp32.info.input_name
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._items: Iterator[dict[str, np.ndarray]] = iter(
+                {input_name: _nchw(image, metadata)} for image in calibration
+            )
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(self._items, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
+        quantized = Path(tmp) / "int8.onnx"
+        quantize_static(
+            str(prepared),
+            str(quantized),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
+        proto = onnx.load(str(quantized))
+    _set_metadata(proto, replace(metadata, precision="int8"))
+    _save_atomically(proto, out_path)
+    int8 = InferenceSession(out_path, device="cpu")
+    images = list(check_images) if check_images is not None else list(calibration)
+    dices = [
+        thresholded_dice(fp32.run_batch(image[None]), int8.run_batch(image[None]), metadata.threshold)
+        for image in images
+    ]
+    dice = float(np.mean(dices))
+    if dice < min_dice:
+        out_path.unlink(missing_ok=True)
+        raise ParityError(
+            f"{out_path}: int8 masks reach Dice {dice:.4f} against fp32 (< {min_dice}); file removed"
+        )
+    return ExportReport(
+        onnx_path=out_path,
+        precision="int8",
+        opset=max((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), default=0),
+        n_nodes=len(proto.graph.node),
+        n_transposes=count_ops(proto, "Transpose"),
+        size_bytes=out_path.stat().st_size,
+        seconds=time.perf_counter() - started,
+        parity_images=len(images),
+        dice_vs_fp32=dice,
+    )
