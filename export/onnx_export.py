@@ -26,8 +26,8 @@ __all__ = [
     "ExportReport",
     "ParityError",
     "export_onnx",
-    "metadata_from_run",
     "keras_probabilities",
+    "metadata_from_run",
 ]
 
 DEFAULT_OPSET = 17
@@ -204,7 +204,8 @@ def export_onnx(
     if not worst <= tolerance:
         out_path.unlink(missing_ok=True)
         raise ParityError(
-            f"{out_path}: ONNX output differs from Keras by up to {worst:.3e} (> {tolerance:.0e}); file removed"
+            f"{out_path}: ONNX output differs from Keras by up to {worst:.3e} (> {tolerance:.0e}); "
+            "file removed"
         )
     return ExportReport(
         onnx_path=out_path,

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import rle as rle_codec
 
-__all__ = ["ship_colour", "draw_ships", "draw_labels"]
+__all__ = ["draw_labels", "draw_ships", "ship_colour"]
 
 # Distinct, saturated colours that stand out on sea blue, land green and cloud white.
 _PALETTE = np.array(

@@ -66,9 +66,8 @@ def predict_files(
             if warn:
                 warn(message)
         else:
-            if path.name in run.ships:
-                if warn:
-                    warn(f"{path}: another image is also named {path.name}; the CSV keeps the last one")
+            if path.name in run.ships and warn:
+                warn(f"{path}: another image is also named {path.name}; the CSV keeps the last one")
             run.ships[path.name] = ships
         if progress:
             progress(done, len(images))

@@ -13,9 +13,9 @@ import pytest
 
 pytest.importorskip("onnx")
 
-from shipviewer import rle  # noqa: E402
-from shipviewer.annotations import read_csv, validate_csv  # noqa: E402
-from tests.onnx_models import channel_mean_model  # noqa: E402
+from shipviewer import rle
+from shipviewer.annotations import read_csv, validate_csv
+from tests.onnx_models import channel_mean_model
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -10,12 +10,12 @@ import pytest
 pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
-from export.onnx_export import ParityError, export_onnx  # noqa: E402
-from export.quantize import quantize_int8, thresholded_dice  # noqa: E402
-from shipviewer import rle  # noqa: E402
-from shipviewer.inference import InferenceSession  # noqa: E402
-from shipviewer.model_metadata import ModelMetadata  # noqa: E402
-from tests.keras_models import brightness_model, tiny_segnet  # noqa: E402
+from export.onnx_export import ParityError, export_onnx
+from export.quantize import quantize_int8, thresholded_dice
+from shipviewer import rle
+from shipviewer.inference import InferenceSession
+from shipviewer.model_metadata import ModelMetadata
+from tests.keras_models import brightness_model, tiny_segnet
 
 pytestmark = pytest.mark.slow
 
