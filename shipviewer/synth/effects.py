@@ -7,10 +7,13 @@ import math
 import numpy as np
 
 from shipviewer.synth.noise import fbm
+from shipviewer.synth.pixels import channel_mean, lerp
 from shipviewer.synth.ships import ShipSpec, Sprite
 
 
-def _clip(img_shape: tuple[int, ...], x0: int, y0: int, h: int, w: int) -> tuple[slice, slice, slice, slice] | None:
+def _clip(
+    img_shape: tuple[int, ...], x0: int, y0: int, h: int, w: int
+) -> tuple[slice, slice, slice, slice] | None:
     """(image rows, image cols, patch rows, patch cols) of the overlap of a patch with the image."""
     ya, xa = max(y0, 0), max(x0, 0)
     yb, xb = min(y0 + h, img_shape[0]), min(x0 + w, img_shape[1])
@@ -61,11 +64,13 @@ def render_wake(
     forward = np.array([math.cos(spec.heading), math.sin(spec.heading)])
     side = np.array([-forward[1], forward[0]])
     bow = np.array([spec.cx, spec.cy]) + forward * spec.length / 2
-    decay = spec.length * rng.uniform(0.8, 3.0) + rng.uniform(10.0, 40.0)
+    decay = spec.length * rng.uniform(0.3, 1.2) + rng.uniform(5.0, 25.0)
     reach = min(3.0 * decay + spec.length, 600.0)
     half_angle = math.radians(rng.uniform(8.0, 19.5))
     spread = math.tan(half_angle) * reach + spec.width
-    corners = np.array([bow + forward * 4, bow - forward * reach + side * spread, bow - forward * reach - side * spread])
+    corners = np.array(
+        [bow + forward * 4, bow - forward * reach + side * spread, bow - forward * reach - side * spread]
+    )
     corners = np.vstack([corners, corners[0] + side * spec.width, corners[0] - side * spec.width])
     x0, y0 = math.floor(corners[:, 0].min()), math.floor(corners[:, 1].min())
     x1, y1 = math.ceil(corners[:, 0].max()) + 1, math.ceil(corners[:, 1].max()) + 1
@@ -82,8 +87,8 @@ def render_wake(
     churn = np.exp(-np.maximum(aft, 0) / decay - (across / half_w) ** 2) * (aft > -0.15 * spec.length)
     arm_offset = across - np.maximum(behind, 0) * np.float32(math.tan(half_angle)) - 0.4 * spec.width
     arm_w = 0.8 + 0.015 * np.maximum(behind, 0)
-    arms = np.exp(-((arm_offset / arm_w) ** 2) - np.maximum(behind, 0) / (0.7 * decay)) * (behind > 0)
-    amount = churn + rng.uniform(0.15, 0.5) * arms
+    arms = np.exp(-((arm_offset / arm_w) ** 2) - np.maximum(behind, 0) / (0.5 * decay)) * (behind > 0)
+    amount = churn + rng.uniform(0.05, 0.3) * arms
     texture = fbm(rng, amount.shape, rng.uniform(2.0, 5.0), octaves=2)
     amount = np.clip(amount * (0.75 + 0.35 * texture), 0.0, 1.0) * strength
     if water is not None:
@@ -91,5 +96,5 @@ def render_wake(
     region = img[iy, ix]
     foam = np.array([205.0, 214.0, 218.0], np.float32)
     if rng.random() < 0.15:  # on glinting water wakes show dark (smoothed sea)
-        foam = region.mean(axis=(0, 1)) * 0.55
-    region += amount[..., None].astype(np.float32) * (foam - region)
+        foam = channel_mean(region) * 0.55
+    region[...] = lerp(region, amount, foam)

@@ -93,14 +93,18 @@ def _berth_point(rng: np.random.Generator, berth: Berth, shape: tuple[int, int])
 def _moored_spec(rng: np.random.Generator, berth: Berth, t: float, offset: float, kind: str) -> ShipSpec:
     """A ship lying alongside `berth` at distance `t`, its side `offset` pixels off the berth edge."""
     heading = math.atan2(berth.direction[1], berth.direction[0]) + (np.pi if rng.random() < 0.5 else 0.0)
-    spec = sample_spec(rng, 0.0, 0.0, heading, kind=kind, max_length=min(290.0, berth.length + 40), moving=False)
+    spec = sample_spec(
+        rng, 0.0, 0.0, heading, kind=kind, max_length=min(290.0, berth.length + 40), moving=False
+    )
     away = offset + spec.width / 2
     cx = berth.start[0] + berth.direction[0] * t + berth.normal[0] * away
     cy = berth.start[1] + berth.direction[1] * t + berth.normal[1] * away
     return spec.moved(float(cx), float(cy))
 
 
-def _moor_one(rng: np.random.Generator, fleet: Fleet, berth: Berth, t: float, offset: float, kind: str) -> ShipSpec | None:
+def _moor_one(
+    rng: np.random.Generator, fleet: Fleet, berth: Berth, t: float, offset: float, kind: str
+) -> ShipSpec | None:
     """Try a moored ship, easing it off by a pixel at a time if it overlaps the quay or its neighbour."""
     spec = _moored_spec(rng, berth, t, offset, kind)
     for step in range(4):
@@ -111,7 +115,7 @@ def _moor_one(rng: np.random.Generator, fleet: Fleet, berth: Berth, t: float, of
 
 
 def place_moored(rng: np.random.Generator, fleet: Fleet, berths: list[Berth], count: int) -> None:
-    """About `count` ships alongside berths; some rafted two or three abreast, touching but not overlapping."""
+    """About `count` ships alongside berths; some rafted two or three abreast (touching, not overlapping)."""
     if not berths:
         return
     placed = 0

@@ -7,31 +7,33 @@ import math
 import numpy as np
 
 from shipviewer.synth.atmosphere import add_clouds, add_haze, lighting, optics
-from shipviewer.synth.coast import make_coast, shore_water
+from shipviewer.synth.coast import make_coast, quay_shadow, shore_water
+from shipviewer.synth.pixels import lerp
 from shipviewer.synth.placement import Fleet, draw_fleet, place_free, place_moored
 from shipviewer.synth.sea import pick_sea_style, render_sea
 
 # Scene kinds and their probabilities with / without ships. Ships are seen more often near harbours.
 SCENES = ("open", "coast", "harbour")
-SCENE_P_SHIPS = (0.55, 0.15, 0.30)
+SCENE_P_SHIPS = (0.58, 0.17, 0.25)
 SCENE_P_EMPTY = (0.70, 0.20, 0.10)
 
 
 def _free_count(rng: np.random.Generator) -> int:
     """Ships at sea per image with ships: mostly one or two, sometimes a crowd (anchorage)."""
-    if rng.random() < 0.1:
-        return int(rng.integers(5, 13))
+    if rng.random() < 0.06:
+        return int(rng.integers(4, 11))
     return min(int(rng.geometric(0.55)), 6)
 
 
-def _atmosphere(rng: np.random.Generator, img: np.ndarray, has_ships: bool) -> None:
-    if rng.random() < 0.25:
-        add_clouds(rng, img, max_opacity=rng.uniform(0.3, 0.6 if has_ships else 0.95))
+def _atmosphere(rng: np.random.Generator, img: np.ndarray, has_ships: bool) -> np.ndarray:
+    if rng.random() < (0.15 if has_ships else 0.25):
+        img = add_clouds(rng, img, max_opacity=rng.uniform(0.3, 0.6 if has_ships else 0.95))
     roll = rng.random()
     if roll < 0.04 and not has_ships:
-        add_haze(rng, img, rng.uniform(0.85, 0.97))  # overcast: almost nothing to see
+        img = add_haze(rng, img, rng.uniform(0.85, 0.97))  # overcast: almost nothing to see
     elif roll < 0.2:
-        add_haze(rng, img, rng.uniform(0.05, 0.4))
+        img = add_haze(rng, img, rng.uniform(0.05, 0.4))
+    return img
 
 
 def render_image(
@@ -47,20 +49,21 @@ def render_image(
     berths = []
     if scene != "open":
         coast = make_coast(rng, shape, harbour=scene == "harbour")
-        shore_water(rng, img, coast.land, coast.natural)
-        img += coast.land[..., None] * (coast.colour - img)
+        img = shore_water(rng, img, coast.land, coast.natural)
+        if not coast.natural:
+            img = quay_shadow(rng, img, coast.land)
+        img = lerp(img, coast.land, coast.colour)
         water = 1.0 - coast.land
         berths = coast.berths
     fleet = Fleet(water, np.zeros(shape, np.int32))
     if has_ships:
         if scene == "harbour":
-            place_moored(rng, fleet, berths, int(rng.integers(2, 12)))
-        place_free(rng, fleet, _free_count(rng) if scene != "harbour" else int(rng.integers(0, 4)))
+            place_moored(rng, fleet, berths, int(rng.integers(1, 8)))
+        place_free(rng, fleet, _free_count(rng) if scene != "harbour" else int(rng.integers(0, 3)))
         if not fleet.ships:
             place_free(rng, fleet, 1, tries=200)
         sun_angle = rng.uniform(0.0, 2.0 * np.pi)
         sun = (math.cos(sun_angle), math.sin(sun_angle))
-        draw_fleet(rng, img, fleet, sun=sun, wake_strength=rng.uniform(0.35, 0.85))
-    _atmosphere(rng, img, has_ships)
-    lighting(rng, img)
+        draw_fleet(rng, img, fleet, sun=sun, wake_strength=rng.uniform(0.15, 0.6))
+    img = lighting(rng, _atmosphere(rng, img, has_ships))
     return optics(rng, img), fleet.labels

@@ -7,18 +7,19 @@ the hull outline filled at full resolution, so shadow and wake never belong to t
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from shipviewer.synth.noise import log_uniform
+from shipviewer.synth.noise import fbm, log_uniform
 
 Colour = tuple[float, float, float]
 
 DARK_HULLS: tuple[Colour, ...] = ((38, 38, 42), (64, 66, 70), (120, 46, 38), (34, 46, 78), (54, 78, 62))
 LIGHT_HULLS: tuple[Colour, ...] = ((228, 228, 222), (200, 204, 206), (170, 172, 170), (236, 232, 214))
-BOAT_HULLS: tuple[Colour, ...] = LIGHT_HULLS + ((44, 72, 130), (160, 44, 36), (58, 62, 66), (200, 180, 90))
+BOAT_HULLS: tuple[Colour, ...] = (*LIGHT_HULLS, (44, 72, 130), (160, 44, 36), (58, 62, 66), (200, 180, 90))
 CARGO_DECKS: tuple[Colour, ...] = (
     (140, 62, 46),
     (112, 84, 64),
@@ -27,16 +28,24 @@ CARGO_DECKS: tuple[Colour, ...] = (
     (196, 188, 172),
     (96, 100, 104),
 )
-HATCH_COLOURS: tuple[Colour, ...] = ((196, 192, 180), (150, 60, 48), (70, 104, 84), (116, 128, 150), (220, 214, 196))
+HATCH_COLOURS: tuple[Colour, ...] = (
+    (196, 192, 180),
+    (150, 60, 48),
+    (70, 104, 84),
+    (116, 128, 150),
+    (220, 214, 196),
+)
+# Faded container paint, as seen through the haze from orbit.
 CONTAINER_COLOURS: tuple[Colour, ...] = (
-    (170, 50, 40),
-    (60, 90, 150),
-    (200, 200, 196),
+    (150, 66, 56),
+    (70, 92, 130),
+    (196, 196, 192),
     (120, 124, 126),
-    (200, 120, 50),
-    (60, 110, 70),
-    (190, 170, 70),
-    (110, 60, 50),
+    (176, 120, 72),
+    (70, 104, 80),
+    (168, 156, 100),
+    (104, 66, 56),
+    (150, 150, 146),
 )
 SUPERSTRUCTURE: tuple[Colour, ...] = ((236, 234, 226), (222, 218, 200), (208, 210, 212))
 
@@ -92,7 +101,6 @@ class Sprite:
     alpha: np.ndarray  # (h, w) float32 opacity of the ship
     tall: np.ndarray  # (h, w) float32 opacity of superstructure (casts a longer shadow)
     footprint: np.ndarray  # (h, w) bool: the mask
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def sample_spec(
@@ -136,7 +144,9 @@ def sample_spec(
     return ShipSpec(cx, cy, heading, length, width, kind, moving, bow, stern, power)
 
 
-def hull_outline(length: float, width: float, bow_length: float, stern_radius: float, power: float) -> np.ndarray:
+def hull_outline(
+    length: float, width: float, bow_length: float, stern_radius: float, power: float
+) -> np.ndarray:
     """Convex hull polygon (N, 2) in ship coordinates: square-ish stern with rounded corners, pointed bow."""
     half_l, half_w = length / 2.0, width / 2.0
     r = min(stern_radius, half_w * 0.95, length * 0.2)
@@ -206,13 +216,13 @@ class _Canvas:
         """(premultiplied colour, alpha, tall alpha) at output resolution, float32."""
         import cv2
 
-        inside = self.alpha > 0
-        self.colour[~inside] = 0
-        self.tall[~inside] = 0
+        colour = cv2.bitwise_and(self.colour, self.colour, mask=self.alpha)  # nothing outside the hull
+        tall = cv2.bitwise_and(self.tall, self.alpha)
         size = (self.alpha.shape[1] // self.scale, self.alpha.shape[0] // self.scale)
-        colour = cv2.resize(self.colour.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-        alpha = cv2.resize(self.alpha.astype(np.float32), size, interpolation=cv2.INTER_AREA) / 255.0
-        tall = cv2.resize(self.tall.astype(np.float32), size, interpolation=cv2.INTER_AREA) / 255.0
+        # INTER_AREA on uint8 is exact box averaging up to rounding (1/255): plenty for anti-aliasing.
+        colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+        alpha = cv2.resize(self.alpha, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        tall = cv2.resize(tall, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
         return colour, alpha, tall
 
 
@@ -261,7 +271,9 @@ def _draw_boat(c: _Canvas, spec: ShipSpec, rng: np.random.Generator) -> None:
         _deck(c, spec, max(0.12 * spec.width, 0.6), _shade(hull, rng.uniform(0.75, 1.15)))
     cabin = _pick(rng, LIGHT_HULLS if rng.random() < 0.6 else ((70, 80, 92), (40, 44, 50)))
     start = rng.uniform(-0.35, 0.0) * spec.length
-    c.rect(start, start + rng.uniform(0.2, 0.4) * spec.length, -0.55 * half_w, 0.55 * half_w, cabin, tall=True)
+    c.rect(
+        start, start + rng.uniform(0.2, 0.4) * spec.length, -0.55 * half_w, 0.55 * half_w, cabin, tall=True
+    )
     if rng.random() < 0.4:  # dark work deck or engine at the stern
         c.rect(-half_l, -half_l + 0.15 * spec.length, -0.6 * half_w, 0.6 * half_w, _shade(hull, 0.6))
 
@@ -295,7 +307,9 @@ def _draw_bulk(c: _Canvas, spec: ShipSpec, rng: np.random.Generator) -> None:
         x = start + i * pitch
         c.rect(x + 0.12 * pitch, x + 0.88 * pitch, -0.34 * spec.width, 0.34 * spec.width, hatch)
         if spec.width > 14:  # hatch cover seam
-            c.rect(x + 0.12 * pitch, x + 0.88 * pitch, -0.02 * spec.width, 0.02 * spec.width, _shade(hatch, 0.7))
+            c.rect(
+                x + 0.12 * pitch, x + 0.88 * pitch, -0.02 * spec.width, 0.02 * spec.width, _shade(hatch, 0.7)
+            )
     c.rect(half_l - spec.bow_length * 0.9, half_l - spec.bow_length * 0.6, -0.3 * half_w, 0.3 * half_w, deck)
     _superstructure(c, rng, -half_l + 0.03 * spec.length, -half_l + 0.14 * spec.length, 0.8 * half_w)
 
@@ -330,7 +344,7 @@ def _draw_container(c: _Canvas, spec: ShipSpec, rng: np.random.Generator) -> Non
     while x + bay < end:
         if abs(x + bay / 2 - bridge) > 0.08 * spec.length and rng.random() < fill:
             edges = np.linspace(-0.44 * spec.width, 0.44 * spec.width, stacks + 1)
-            for ya, yb in zip(edges[:-1], edges[1:], strict=True):
+            for ya, yb in itertools.pairwise(edges):
                 c.rect(x, x + 0.9 * bay, ya, yb, _pick(rng, CONTAINER_COLOURS))
         x += bay
     _superstructure(c, rng, bridge - 0.05 * spec.length, bridge + 0.05 * spec.length, 0.45 * spec.width)
@@ -347,8 +361,14 @@ def _draw_ferry(c: _Canvas, spec: ShipSpec, rng: np.random.Generator) -> None:
     if spec.width > 8:  # skylights / decks in a darker line
         c.rect(aft, fore, -0.06 * spec.width, 0.06 * spec.width, _shade(top, 0.7), tall=True)
     if rng.random() < 0.6:
-        c.rect(aft + 0.3 * (fore - aft), aft + 0.4 * (fore - aft), -0.15 * spec.width, 0.15 * spec.width,
-               _pick(rng, ((40, 60, 110), (170, 50, 40), (40, 44, 50))), tall=True)
+        c.rect(
+            aft + 0.3 * (fore - aft),
+            aft + 0.4 * (fore - aft),
+            -0.15 * spec.width,
+            0.15 * spec.width,
+            _pick(rng, ((40, 60, 110), (170, 50, 40), (40, 44, 50))),
+            tall=True,
+        )
 
 
 _DRAW = {
@@ -386,6 +406,16 @@ def shadow_margin(spec: ShipSpec) -> int:
     return 3 + math.ceil(1.0 + 0.05 * spec.length)
 
 
+def _weather(rng: np.random.Generator, colour: np.ndarray, spec: ShipSpec) -> None:
+    """Rust, dirt and uneven light over the flat paint (in place)."""
+    grime = fbm(rng, colour.shape[:2], rng.uniform(1.5, 3.0), octaves=2)
+    ys, xs = np.mgrid[0 : colour.shape[0], 0 : colour.shape[1]].astype(np.float32)
+    side = np.float32(-math.sin(spec.heading)) * xs + np.float32(math.cos(spec.heading)) * ys
+    side = (side - side.mean()) / max(spec.width, 1.0)
+    light = 1.0 + rng.uniform(0.04, 0.12) * grime + rng.uniform(-0.15, 0.15) * np.clip(side, -1.0, 1.0)
+    colour *= light[..., None]
+
+
 def render_ship(spec: ShipSpec, rng: np.random.Generator) -> Sprite:
     """Draw `spec` (colours and details from `rng`) into a sprite with its mask."""
     x0, y0, height, width = patch_box(spec, shadow_margin(spec))
@@ -393,5 +423,6 @@ def render_ship(spec: ShipSpec, rng: np.random.Generator) -> Sprite:
     canvas = _Canvas(spec, x0, y0, height, width, scale)
     _DRAW[spec.kind](canvas, spec, rng)
     colour, alpha, tall = canvas.finish()
+    _weather(rng, colour, spec)
     footprint = footprint_in_patch(spec, x0, y0, height, width)
     return Sprite(x0, y0, colour, alpha, tall, footprint)
