@@ -1,0 +1,256 @@
+"""Airbus CSVs in and out of a session: import as annotations, truth or predictions; export annotations.
+
+Import keeps going past bad rows: each is reported with its line number and the rest is imported.
+Export writes from the store only (what is exported is what was saved), canonically and atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import rle as rle_codec
+from ..annotations import CsvProblem, CsvRow, iter_rows, write_csv
+from ..review import Status
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+__all__ = ["LAYERS", "ExportReport", "ImportReport", "canonical_rle", "export_csv", "import_csv"]
+
+LAYERS = ("annotations", "truth", "predictions")
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``problems`` are the rows skipped or changed, with their line numbers."""
+
+    path: str
+    layer: str
+    n_rows: int = 0
+    images: int = 0
+    ships: int = 0
+    problems: list[CsvProblem] = field(default_factory=list)
+    not_in_folder: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # images with the user's work, left as they were
+    changed: list[str] = field(default_factory=list)  # images whose layer was written
+
+    def summary(self) -> str:
+        parts = [f"imported {self.ships} ship(s) on {self.images} image(s) as {self.layer} from {self.path}"]
+        if self.problems:
+            parts.append(f"{len(self.problems)} row problem(s)")
+        if self.not_in_folder:
+            parts.append(f"{len(self.not_in_folder)} image(s) not in the folder, skipped")
+        if self.kept:
+            parts.append(
+                f"{len(self.kept)} image(s) reviewed or edited by hand kept as they were (--overwrite)"
+            )
+        return "; ".join(parts)
+
+
+@dataclass
+class ExportReport:
+    path: str
+    images: int
+    ships: int
+    empty: int
+
+    def summary(self) -> str:
+        return (
+            f"wrote {self.images} image(s), {self.ships} ship(s), {self.empty} image(s) without ships "
+            f"to {self.path}"
+        )
+
+
+def canonical_rle(starts: np.ndarray, lengths: np.ndarray) -> str:
+    """Runs (already validated: increasing, disjoint) as the canonical string, touching runs merged."""
+    if starts.size > 1:
+        ends = starts + lengths
+        breaks = np.flatnonzero(starts[1:] != ends[:-1])
+        if breaks.size != starts.size - 1:
+            first = np.concatenate(([0], breaks + 1))
+            last = np.concatenate((breaks, [starts.size - 1]))
+            starts, lengths = starts[first], ends[last] - starts[first]
+    return rle_codec.runs_to_string(starts, lengths)
+
+
+def _resolve_ids(workspace: Workspace) -> tuple[set[str], dict[str, str | None]]:
+    """Image ids of the folder, and a bare file name → id map for names unique in the folder."""
+    ids = set(workspace.image_ids())
+    by_name: dict[str, str | None] = {}
+    for image_id in ids:
+        name = image_id.rsplit("/", 1)[-1]
+        by_name[name] = None if name in by_name else image_id
+    return ids, by_name
+
+
+Parsed = tuple[int, str, np.ndarray, np.ndarray]  # line, canonical RLE, 0-based starts, lengths
+
+
+def _is_canonical(text: str, starts: np.ndarray, lengths: np.ndarray) -> bool:
+    """Single spaces, no leading zeros, no touching runs: the string can be stored as it is."""
+    if starts.size > 1 and not (starts[1:] != (starts + lengths)[:-1]).all():
+        return False
+    return text == " ".join(text.split()) and " 0" not in " " + text
+
+
+def _overlap(runs: list[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Whether any two of these ships (each sorted, disjoint runs) share a pixel: one sort, no frame."""
+    starts = np.concatenate([r[0] for r in runs])
+    ends = starts + np.concatenate([r[1] for r in runs])
+    order = np.argsort(starts, kind="stable")
+    return bool((starts[order][1:] < ends[order][:-1]).any())
+
+
+def _stored_runs(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of an RLE string the store wrote itself (validated when it went in)."""
+    values = np.fromstring(text, dtype=np.int64, sep=" ")
+    return values[0::2], values[1::2]
+
+
+def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, list[Parsed]]:
+    """Rows per folder image, validated against the image's own size; bad rows go to the report."""
+    ids, by_name = _resolve_ids(workspace)
+    shapes = workspace.store.shapes()
+    rows: dict[str, list[Parsed]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    missing: set[str] = set()
+    for item in iter_rows(path):
+        if isinstance(item, CsvProblem):
+            report.problems.append(item)
+            continue
+        assert isinstance(item, CsvRow)
+        report.n_rows += 1
+        image_id = item.image_id if item.image_id in ids else by_name.get(item.image_id)
+        if image_id is None:
+            missing.add(item.image_id)
+            continue
+        bucket = rows.setdefault(image_id, [])
+        if not item.rle:
+            continue
+        shape = shapes.get(image_id)
+        if shape is None:
+            shape = shapes[image_id] = workspace.shape(image_id)
+        try:
+            starts, lengths = rle_codec.parse_runs(item.rle, shape)
+        except ValueError as exc:
+            report.problems.append(CsvProblem(str(path), item.line, f"{item.image_id}: {exc}", item.image_id))
+            continue
+        text = item.rle if _is_canonical(item.rle, starts, lengths) else canonical_rle(starts, lengths)
+        first = seen.setdefault((image_id, text), item.line)
+        if first != item.line:
+            report.problems.append(
+                CsvProblem(
+                    str(path),
+                    item.line,
+                    f"{item.image_id}: duplicate ship (first on line {first}); skipped",
+                    image_id,
+                )
+            )
+            continue
+        bucket.append((item.line, text, starts, lengths))
+    report.not_in_folder = sorted(missing)
+    return rows
+
+
+def _without_overlaps(
+    workspace: Workspace, image_id: str, ships: list[Parsed], path: Path, report: ImportReport
+) -> list[str]:
+    """Ships never overlap in a session: shared pixels stay with the earlier ship (reported)."""
+    rles = [s[1] for s in ships]
+    if len(ships) < 2 or not _overlap([(s[2], s[3]) for s in ships]):
+        return rles
+    shape = workspace.shape(image_id)
+    for o in rle_codec.find_overlaps(rles, shape):
+        report.problems.append(
+            CsvProblem(
+                str(path),
+                ships[o.second][0],
+                f"{image_id}: this ship overlaps the ship on line {ships[o.first][0]} by {o.pixels} pixels; "
+                "the shared pixels stay with the earlier ship",
+                image_id,
+            )
+        )
+    from ..edits import labels_from_rles
+
+    labels = labels_from_rles(rles, shape)
+    present = set(np.unique(labels).tolist())
+    for k, ship in enumerate(ships, start=1):
+        if k not in present:
+            report.problems.append(
+                CsvProblem(
+                    str(path),
+                    ship[0],
+                    f"{image_id}: this ship lies wholly under earlier ones; dropped",
+                    image_id,
+                )
+            )
+    return rle_codec.ships_from_labels(labels)
+
+
+def import_csv(
+    workspace: Workspace, path: str | os.PathLike[str], *, layer: str = "annotations", overwrite: bool = False
+) -> ImportReport:
+    """Import an Airbus CSV (ground truth, an earlier export, a Kaggle submission) into the session.
+
+    ``layer="annotations"``: each named image's ships are replaced by the file's — except images the
+    user edited or reviewed, kept unless ``overwrite``. ``"truth"``: the truth layer (for F2/IoU and
+    the disagreement order). ``"predictions"``: as the model's ships (model ``csv:<file name>``),
+    seeding images nobody annotated. Images not in the folder are listed and skipped.
+    """
+    if layer not in LAYERS:
+        raise ValueError(f"unknown layer {layer!r}: use one of {', '.join(LAYERS)}")
+    path = Path(path)
+    report = ImportReport(str(path), layer)
+    store = workspace.store
+    with store.transaction():  # one commit (one fsync) for the whole file, image sizes included
+        rows = _read(workspace, path, report)
+        if layer == "truth":
+            store.set_truth_many({k: [s[1] for s in ships] for k, ships in rows.items()}, source=path.name)
+            done = {k: len(ships) for k, ships in rows.items()}
+        elif layer == "predictions":
+            done = {}
+            for image_id, ships in rows.items():
+                rles = _without_overlaps(workspace, image_id, ships, path, report)
+                workspace.set_prediction(image_id, rles, model=f"csv:{path.name}")
+                done[image_id] = len(rles)
+        else:
+            records = {r.image_id: r for r in store.records()}
+            chosen: dict[str, list[str]] = {}
+            for image_id, ships in rows.items():
+                record = records[image_id]
+                if (record.status != Status.UNREVIEWED or record.annotated == "edited") and not overwrite:
+                    report.kept.append(image_id)
+                    continue
+                chosen[image_id] = _without_overlaps(workspace, image_id, ships, path, report)
+                workspace.forget_document(image_id)
+            store.replace_many(chosen, source="imported", status=Status.UNREVIEWED)
+            done = {k: len(v) for k, v in chosen.items()}
+    report.images, report.ships, report.changed = len(done), sum(done.values()), sorted(done)
+    report.problems.sort(key=lambda p: p.line)
+    return report
+
+
+def export_csv(
+    workspace: Workspace, path: str | os.PathLike[str], *, reviewed_only: bool = False
+) -> ExportReport:
+    """Write the annotations as an Airbus CSV: one row per ship (canonical RLE, ships in stored order),
+    an empty row per image without ships, rows sorted by ImageId, written atomically.
+
+    All annotated images (rejected ones never), or with ``reviewed_only`` the accepted and
+    confirmed-empty ones. Raises ValueError when there is nothing to export.
+    """
+    ships = workspace.store.exportable(reviewed_only=reviewed_only)
+    if not ships:
+        what = "reviewed (accepted or confirmed empty)" if reviewed_only else "annotated"
+        raise ValueError(f"no {what} images in {workspace.folder}: nothing to export")
+    for image_id, rles in ships.items():
+        if len(rles) > 1 and _overlap([_stored_runs(r) for r in rles]):
+            raise RuntimeError(f"the session holds overlapping ships for {image_id}; please report this bug")
+    write_csv(path, ships)
+    n_ships = sum(len(v) for v in ships.values())
+    return ExportReport(str(path), len(ships), n_ships, sum(1 for v in ships.values() if not v))
