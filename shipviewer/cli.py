@@ -225,15 +225,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shipviewer {__version__}")
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     from export.cli import add_export_parser
+    from training.cli import add_evaluate_parser, add_train_parser
 
-    for add in (_add_predict, _add_score, _add_validate, _add_synth, add_export_parser):
+    from .annotations_cli import add_annotations_parser
+    from .view_cli import add_view_parser
+
+    for add in (
+        add_view_parser,
+        _add_predict,
+        add_train_parser,
+        add_evaluate_parser,
+        add_export_parser,
+        _add_score,
+        _add_validate,
+        _add_synth,
+        add_annotations_parser,
+    ):
         add(sub)
     return parser
 
 
+def _view_by_default(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``shipviewer`` and ``shipviewer PATH...`` (also ``--model M PATH``) mean ``shipviewer view``.
+
+    A path that is spelled like a command needs the explicit ``shipviewer view PATH``.
+    """
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    first = argv[0] if argv else ""
+    if not argv or first in ("--model", "--device") or (first not in commands and not first.startswith("-")):
+        return ["view", *argv]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_view_by_default(parser, list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return EXIT_OK

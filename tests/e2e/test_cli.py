@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["score", "validate", "synth"]
+COMMANDS = ["predict", "train", "evaluate", "export", "score", "validate", "synth", "annotations"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

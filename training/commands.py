@@ -1,0 +1,157 @@
+"""Handlers of ``train`` and ``evaluate``: check the input, then import TensorFlow and do the work.
+
+Like :mod:`training.cli`, only the standard library is imported at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+TF_LOG_LEVEL = "2"  # TensorFlow's C++ log: errors only
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)
+
+
+# --- train --------------------------------------------------------------------------------------------
+def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from .config import TrainConfig
+
+    overrides = {}
+    for f in dataclasses.fields(TrainConfig):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            overrides[f.name] = str(Path(value).resolve()) if isinstance(value, Path) else value
+    return overrides
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Handler of ``train``: check the settings, then import TensorFlow and train."""
+    from .config import TrainConfig, read_tf_config
+    from .data import locate
+    from .errors import ConfigError
+
+    overrides = _train_overrides(args)
+    if args.resume:
+        from .config import read_config
+
+        read_config(overrides["out"])[0].resumed(overrides).check()  # fail fast, before TensorFlow
+        _quiet_tensorflow()
+        from .train import resume
+
+        resume(overrides.pop("out"), overrides)
+        return EXIT_OK
+    if "data" not in overrides:
+        raise ConfigError("--data DIR is required (except with --resume)")
+    config = TrainConfig(**overrides).check()
+    if config.strategy == "multiworker":
+        read_tf_config()
+    locate(config.data, config.csv)  # the folder and the CSV exist: say so before the slow import
+    _quiet_tensorflow()
+    from .train import train
+
+    train(config)
+    return EXIT_OK
+
+
+# --- evaluate -----------------------------------------------------------------------------------------
+def _truth(args: argparse.Namespace) -> tuple[dict[str, list[str]], str, bool]:
+    """The labelled images to score, where they come from, and whether they are the model's run's val.csv."""
+    from .data import locate, read_ships
+    from .errors import DataError
+    from .split import VAL_CSV, read_split_file
+
+    run_val = args.model.parent / VAL_CSV
+    split = args.split
+    if split is None and run_val.is_file():
+        split = str(run_val)
+    if split is None or split == "all":
+        csv_path = locate(args.data, args.csv).csv_path
+        return read_ships(csv_path), f"all images of {csv_path}", False
+    is_run_val = Path(split).resolve() == run_val.resolve()
+    ids = read_split_file(split)
+    if not ids:
+        raise DataError(f"--split {split}: lists no images")
+    if args.csv is None:
+        return ids, f"the images of {split}", is_run_val
+    labels = read_ships(args.csv)
+    missing = [i for i in ids if i not in labels]
+    if missing:
+        raise DataError(f"{len(missing)} image(s) of {split} are not in {args.csv}, e.g. {missing[0]}")
+    return {i: labels[i] for i in ids}, f"the images of {split}, labels from {args.csv}", is_run_val
+
+
+def _print_report(report: Any) -> None:
+    print(
+        f"images scored: {report.n_images}   true ships: {report.n_true}   predicted ships: {report.n_pred}"
+    )
+    print("IoU threshold   F2      TP     FP     FN")
+    for t, f2 in report.f2_per_threshold.items():
+        tp = report.tp_per_threshold[t]
+        print(f"  {t:.2f}        {f2:.4f}  {tp:5d}  {report.n_pred - tp:5d}  {report.n_true - tp:5d}")
+    print(f"pixel Dice: {report.dice:.4f}   pixel IoU: {report.iou:.4f}")
+    print(f"competition F2 (mean over IoU thresholds and images): {report.score:.4f}")
+    print(f"{report.score:.6f}")
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Handler of ``evaluate``: predict, write the CSV, print the scores (last line: the bare F2)."""
+    from shipviewer.annotations import write_csv
+    from shipviewer.progress import ProgressBar
+
+    from .data import images_folder
+    from .errors import ConfigError
+    from .evaluate import EvaluateOptions, evaluate
+
+    options = EvaluateOptions(args.threshold, args.min_size, args.connectivity, args.batch)
+    images_dir = images_folder(args.data)
+    truth, origin, is_run_val = _truth(args)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {args.limit}")
+        truth = {i: truth[i] for i in sorted(truth)[: args.limit]}
+    out = args.out or args.model.parent / f"{args.model.stem}_predictions.csv"
+    _quiet_tensorflow()
+    from .predictors import load_predictor
+
+    predictor = load_predictor(args.model)
+    print(f"model: {predictor.description}")
+    print(f"scoring {len(truth)} images: {origin}; images from {images_dir}")
+    with ProgressBar(len(truth), "evaluate") as bar:
+        result = evaluate(predictor, images_dir, truth, options, progress=bar.update)
+    write_csv(out, result.predictions)
+    print(f"predictions: {out}")
+    for reason, ids in sorted(result.skipped.items()):
+        print(
+            f"skipped {len(ids)} {reason} image(s), not scored: "
+            f"{', '.join(ids[:3])}{', ...' if len(ids) > 3 else ''}"
+        )
+    if result.not_scored_other_size:
+        print(f"not scored: {len(result.not_scored_other_size)} image(s) whose size is not {result.shape}")
+    if is_run_val and args.limit is None:
+        _record(args, result.report)
+    _print_report(result.report)
+    return EXIT_OK
+
+
+def _record(args: argparse.Namespace, report: Any) -> None:
+    """Scores on the run's own validation split go into its config.json (for the exporter's metadata)."""
+    from .config import record_validation
+
+    scores = {
+        "model": args.model.name,
+        "f2": report.score,
+        "dice": report.dice,
+        "iou": report.iou,
+        "images": report.n_images,
+        "threshold": args.threshold,
+        "min_size": args.min_size,
+    }
+    if record_validation(args.model.parent, scores):
+        print(f"recorded in {args.model.parent / 'config.json'} (validation)")

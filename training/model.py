@@ -1,0 +1,75 @@
+"""The seed notebook's SegNet, rebuilt in Keras 3 with deterministic layer names.
+
+Encoder: five stages of one 3×3 conv + ReLU (32, 32, 64, 64, 512 filters) and a 2×2 max pool. Decoder: five
+stages of 2× nearest-neighbour upsampling and two 3×3 conv + ReLU. Head: a 1-filter 1×1 conv with a sigmoid,
+the per-pixel ship probability. Spatial size is left open (``None``) so the same weights train on crops and
+run on full 768×768 frames; every side must be a multiple of 32 (five poolings).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from .sizes import N_POOLINGS, check_size
+
+ENCODER_FILTERS: tuple[int, ...] = (32, 32, 64, 64, 512)
+# The notebook text gives no decoder widths: we mirror the encoder, stage by stage.
+DECODER_FILTERS: tuple[int, ...] = (512, 64, 64, 32, 32)
+DECODER_CONVS_PER_STAGE = 2
+assert len(ENCODER_FILTERS) == len(DECODER_FILTERS) == N_POOLINGS
+INPUT_NAME = "image"
+OUTPUT_NAME = "probability"
+
+
+def scaled(filters: int, width: float) -> int:
+    """Filters of a layer at width multiplier ``width`` (at least 1)."""
+    return max(1, round(filters * width))
+
+
+def _conv(x: keras.KerasTensor, filters: int, name: str, batch_norm: bool) -> keras.KerasTensor:
+    """3×3 conv + ReLU; with batch norm the ReLU moves after the normalisation and the conv loses its bias."""
+    if not batch_norm:
+        return layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def build_segnet(
+    input_size: int | None = None,
+    *,
+    width: float = 1.0,
+    batch_norm: bool = False,
+    name: str = "segnet",
+) -> keras.Model:
+    """Build the SegNet; the defaults reproduce the seed notebook's model exactly.
+
+    ``input_size``: None (any multiple of 32, the default) or a fixed side, checked. ``width`` multiplies
+    every layer's filters (0.125 gives a toy model for tests). ``batch_norm`` inserts a BatchNormalization
+    after each 3×3 conv. Layer names are fixed: ``enc{1..5}_conv``/``_pool``, ``dec{1..5}_up``,
+    ``dec{i}_{1,2}_conv`` and the head ``probability``; the input is ``image`` (float32 RGB in [0, 1],
+    see :mod:`training.preprocess`), the output (N, H, W, 1) float32.
+    """
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    if input_size is not None:
+        check_size(input_size, "input size")
+    inputs = keras.Input((input_size, input_size, 3), name=INPUT_NAME)
+    x = inputs
+    for stage, filters in enumerate(ENCODER_FILTERS, start=1):
+        x = _conv(x, scaled(filters, width), f"enc{stage}", batch_norm)
+        x = layers.MaxPooling2D(2, name=f"enc{stage}_pool")(x)
+    for stage, filters in enumerate(DECODER_FILTERS, start=1):
+        x = layers.UpSampling2D(2, name=f"dec{stage}_up")(x)
+        for conv in range(1, DECODER_CONVS_PER_STAGE + 1):
+            x = _conv(x, scaled(filters, width), f"dec{stage}_{conv}", batch_norm)
+    outputs = layers.Conv2D(1, 1, activation="sigmoid", name=OUTPUT_NAME)(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def summary_text(model: keras.Model) -> str:
+    """The Keras summary as one string (for the training log)."""
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, *_, **__: lines.append(line), line_length=100)
+    return "\n".join(lines)

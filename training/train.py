@@ -1,0 +1,307 @@
+"""``shipviewer train``: one training run, from the data folder to a run folder.
+
+RUN_DIR receives config.json (every setting), train.csv / val.csv (the split), train.log (our messages and the
+model summary), best.keras / last.keras, log.csv, tensorboard/, curves.png and state.json. ``--resume``
+continues from last.keras at the epoch after the last one finished; Ctrl+C saves last.keras first.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import callbacks as cb
+from .augment import Jitter
+from .config import TrainConfig, config_path, read_config, write_config
+from .distribute import Cluster, make_cluster
+from .errors import ConfigError
+from .losses import LOSSES, METRICS
+from .model import (
+    DECODER_FILTERS,
+    ENCODER_FILTERS,
+    INPUT_NAME,
+    OUTPUT_NAME,
+    build_segnet,
+    scaled,
+    summary_text,
+)
+from .pipeline import PipelineOptions, make_dataset
+from .preprocess import CONVENTION
+from .run_data import RunData, prepare
+from .runlog import TRAIN_LOG, RunLog
+from .sizes import SIZE_MULTIPLE
+
+# What evaluate uses unless told otherwise (recorded for the exporter and the viewer).
+POSTPROCESS_DEFAULTS = {"threshold": 0.5, "min_size": 20, "connectivity": 8}
+
+
+@dataclass
+class TrainResult:
+    """Where the run is and how far it got."""
+
+    run_dir: Path
+    epochs_done: int
+    best: float | None
+    monitor: str
+    history: dict[str, list[float]]
+
+
+def _check_run_dir(run_dir: Path, resume: bool) -> None:
+    if resume:
+        if not (run_dir / cb.LAST).exists():
+            raise ConfigError(
+                f"nothing to resume: {run_dir / cb.LAST} does not exist (start without --resume)"
+            )
+    elif config_path(run_dir).exists():
+        raise ConfigError(
+            f"{run_dir} already holds a training run: pass --resume to continue it, or choose another --out"
+        )
+
+
+def _model_info(model: keras.Model, config: TrainConfig) -> dict[str, Any]:
+    return {
+        "architecture": "SegNet (seed notebook)",
+        "input_name": INPUT_NAME,
+        "output_name": OUTPUT_NAME,
+        "input_shape": [None, None, None, 3],
+        "output": "sigmoid ship probability, (N, H, W, 1) float32",
+        "size_multiple": SIZE_MULTIPLE,
+        "encoder_filters": [scaled(f, config.width) for f in ENCODER_FILTERS],
+        "decoder_filters": [scaled(f, config.width) for f in DECODER_FILTERS],
+        "parameters": int(model.count_params()),
+    }
+
+
+def _environment() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None) -> keras.Model:
+    with cluster.strategy.scope():
+        if resume_from is not None:
+            model = keras.models.load_model(resume_from)
+        else:
+            keras.utils.set_random_seed(config.seed)
+            model = build_segnet(width=config.width, batch_norm=config.batch_norm)
+            model.compile(
+                optimizer=keras.optimizers.Adam(config.lr), loss=LOSSES[config.loss], metrics=list(METRICS)
+            )
+    if cluster.n_workers > 1:
+        from .multiworker_fix import patch_model
+
+        patch_model(model)
+    return model
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Start a training run with ``config``.
+
+    Raises :class:`training.errors.TrainingError` for bad input; KeyboardInterrupt after saving last.keras.
+    """
+    return _start(config.check(), {}, resuming=False)
+
+
+def resume(run_dir: str | Path, overrides: dict[str, Any] | None = None) -> TrainResult:
+    """Continue the run in ``run_dir``; ``overrides`` are options given again (only some may change)."""
+    saved, document = read_config(run_dir)
+    config = saved.resumed({**(overrides or {}), "out": str(run_dir)}).check()
+    return _start(config, document, resuming=True)
+
+
+def _start(config: TrainConfig, document: dict[str, Any], *, resuming: bool) -> TrainResult:
+    run_dir = Path(config.out)
+    cluster = make_cluster(config.strategy, config.cpu_devices)  # before any other TensorFlow work
+    if cluster.is_chief or resuming:
+        _check_run_dir(run_dir, resuming)
+    out_dir = (
+        run_dir
+        if cluster.is_chief
+        else Path(tempfile.mkdtemp(prefix=f"shipviewer-worker{cluster.worker_index}-"))
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = RunLog(out_dir / TRAIN_LOG)
+    try:
+        return _run(config, document, cluster, run_dir, out_dir, log, resuming)
+    finally:
+        if out_dir != run_dir:
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the epochs of this run are cut: where they start, batch sizes, steps, what is monitored."""
+
+    initial_epoch: int
+    global_batch: int
+    steps: int
+    val_steps: int
+    monitor: str
+
+
+def _plan(config: TrainConfig, data: RunData, cluster: Cluster, epochs_done: int) -> Plan:
+    global_batch = config.batch * cluster.replicas
+    steps = config.steps_per_epoch or max(1, math.ceil(len(data.train) / global_batch))
+    val_steps = (config.val_steps or math.ceil(len(data.val) / global_batch)) if data.val else 0
+    return Plan(epochs_done, global_batch, steps, val_steps, "val_loss" if val_steps else "loss")
+
+
+def _config_sections(
+    config: TrainConfig,
+    plan: Plan,
+    model: keras.Model,
+    data: RunData,
+    cluster: Cluster,
+    document: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything config.json holds besides the settings (``document``: the resumed run's config.json)."""
+    run_dir = Path(config.out)
+    return {
+        "name": run_dir.name,
+        "data": config.data,  # read by the ONNX exporter as the model's training data
+        "preprocessing": CONVENTION,
+        "postprocessing": POSTPROCESS_DEFAULTS,
+        "model": _model_info(model, config),
+        "dataset": document.get("dataset", data.info),
+        "training": {
+            "replicas": cluster.replicas,
+            "workers": cluster.n_workers,
+            "global_batch": plan.global_batch,
+            "steps_per_epoch": plan.steps,
+            "val_steps": plan.val_steps,
+            "monitor": plan.monitor,
+            "jitter": asdict(Jitter()),
+            "optimizer": "Adam",
+        },
+        "environment": _environment(),
+        "resumed_at_epochs": [*document.get("resumed_at_epochs", []), plan.initial_epoch] if document else [],
+    }
+
+
+def _run(
+    config: TrainConfig,
+    document: dict[str, Any],
+    cluster: Cluster,
+    run_dir: Path,
+    out_dir: Path,
+    log: RunLog,
+    resuming: bool,
+) -> TrainResult:
+    log.stamp(("resuming" if resuming else "starting") + f" training run {run_dir}")
+    log(cluster.describe())
+    data = prepare(config, run_dir, resume=resuming, write=cluster.is_chief, log=log)
+    state = cb.read_state(run_dir) if resuming else {"epochs_done": 0}
+    plan = _plan(config, data, cluster, int(state.get("epochs_done", 0)))
+    if plan.initial_epoch >= config.epochs:
+        log(
+            f"the run has trained {plan.initial_epoch} epochs (--epochs {config.epochs}); "
+            "raise --epochs to go on"
+        )
+        return TrainResult(run_dir, plan.initial_epoch, state.get("best"), plan.monitor, {})
+    if not plan.val_steps:
+        log(
+            "note: no validation images (--val-fraction 0?); "
+            "checkpoints and schedules follow the training loss"
+        )
+
+    cb.discard_partials(out_dir)
+    model = _build_model(config, cluster, run_dir / cb.LAST if resuming else None)
+    log(summary_text(model))
+    if cluster.is_chief:
+        sections = _config_sections(config, plan, model, data, cluster, document)
+        log(f"settings: {write_config(run_dir, config, sections)}")
+    log(
+        f"training epochs {plan.initial_epoch + 1}..{config.epochs}: "
+        f"{plan.steps} steps of {plan.global_batch} crops of {config.crop}×{config.crop}"
+        + (f", validation {plan.val_steps} steps" if plan.val_steps else "")
+    )
+    callbacks = cb.make_callbacks(
+        out_dir,
+        monitor=plan.monitor,
+        patience=config.patience,
+        lr_patience=config.lr_patience,
+        resumed_best=state.get("best") if resuming else None,
+    )
+    started = time.monotonic()
+    history = _fit(model, config, plan, data, cluster, callbacks, out_dir, log)
+    final = cb.read_state(out_dir)
+    where = (
+        f"models {run_dir / cb.BEST} and {run_dir / cb.LAST}; curves {run_dir / cb.CURVES_PNG}"
+        if cluster.is_chief
+        else "worker 0 wrote the run folder"
+    )
+    epochs_done = int(final.get("epochs_done", plan.initial_epoch))
+    log.stamp(
+        f"done in {time.monotonic() - started:.0f} s: {epochs_done} epochs; best {plan.monitor} "
+        f"{final.get('best')}; {where}"
+    )
+    return TrainResult(run_dir, epochs_done, final.get("best"), plan.monitor, history)
+
+
+def _fit(
+    model: keras.Model,
+    config: TrainConfig,
+    plan: Plan,
+    data: RunData,
+    cluster: Cluster,
+    callbacks: list[keras.callbacks.Callback],
+    out_dir: Path,
+    log: RunLog,
+) -> dict[str, list[float]]:
+    """Keras ``fit`` on the pipeline's datasets; on Ctrl+C, save last.keras before giving up."""
+    options = PipelineOptions(
+        crop=config.crop, batch=plan.global_batch, seed=config.seed, ship_bias=config.ship_bias
+    )
+    train_ds = make_dataset(
+        data.train,
+        options,
+        training=True,
+        shard=(cluster.n_workers, cluster.worker_index),
+        first_index=plan.initial_epoch * plan.steps * plan.global_batch,  # a resumed run sees new crops
+    )
+    val_ds = make_dataset(data.val, options, training=False).repeat() if plan.val_steps else None
+    try:
+        history = model.fit(
+            train_ds,
+            epochs=config.epochs,
+            initial_epoch=plan.initial_epoch,
+            steps_per_epoch=plan.steps,
+            validation_data=val_ds,
+            validation_steps=plan.val_steps or None,
+            callbacks=callbacks,
+            shuffle=False,  # the pipeline shuffles
+            verbose=1 if sys.stdout.isatty() else 2,
+        )
+    except KeyboardInterrupt:
+        _save_interrupted(model, out_dir, log)
+        raise
+    return {k: [float(v) for v in values] for k, values in history.history.items()}
+
+
+def _save_interrupted(model: keras.Model, out_dir: Path, log: RunLog) -> None:
+    """Ctrl+C: keep the weights reached so far in last.keras; ``--resume`` repeats the unfinished epoch."""
+    state = cb.read_state(out_dir)
+    cb.discard_partials(out_dir)  # a checkpoint cut short, or not yet published for its epoch
+    cb.save_atomically(model, out_dir / cb.LAST)
+    cb.write_state(out_dir, **{**state, "interrupted": True})
+    epoch = int(state.get("epochs_done", 0)) + 1
+    log.stamp(
+        f"interrupted during epoch {epoch}: {out_dir / cb.LAST} holds the latest weights; "
+        "continue with --resume"
+    )
