@@ -1,0 +1,399 @@
+"""The viewer's coordinator: opens folders, CSVs and models, picks the image to show, runs the model.
+
+It owns the Qt-free state (catalog, view, current image, options) and the background services, and
+reports through signals; it has no widgets. The main window connects widgets to it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from ..annotations import CsvError, ReadResult, read_csv
+from ..catalog import Catalog, CatalogView, Status
+from ..current_image import CurrentImage
+from ..images import read_image
+from ..inference import InferenceSession
+from ..lru import ByteLRU
+from ..prob_cache import ProbabilityCache, image_key
+from ..scan import sort_paths
+from ..view_options import ViewOptions
+from .folder_scan import FolderScanner
+from .prediction import AHEAD, CURRENT, Predictor
+from .thumbnails import ThumbnailLoader
+from .workers import PredictFailure, PredictResult, TaskRunner, describe_error
+
+LOOKAHEAD = 2  # images predicted ahead of the one on screen
+MAX_PROBLEMS_SHOWN = 40
+
+
+class ViewerController(QObject):
+    message = Signal(str)  # a line for the status bar
+    error = Signal(str, str, str)  # title, text, details: for a message box
+    current_changed = Signal(int)  # catalog index now shown (-1: none)
+    image_shown = Signal(int)  # the pixels of that image are on screen
+    prediction_shown = Signal(int)  # its prediction layer is on screen (cached or just computed)
+    image_failed = Signal(int, str)  # the image cannot be shown, and why
+    model_changed = Signal()
+    model_timing = Signal()  # a new ms-per-image figure
+    state_changed = Signal()  # something that enables or disables actions
+
+    def __init__(
+        self,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        device: str = "auto",
+        threads: int | None = None,
+        image_bytes: int = 256 << 20,
+        prob_memory_bytes: int = 192 << 20,
+        prob_disk_bytes: int = 1 << 30,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.device = device
+        self.catalog = Catalog()
+        self.view = CatalogView(self.catalog)
+        self.current = CurrentImage()
+        self.options = ViewOptions()
+        self.images: ByteLRU[str, np.ndarray] = ByteLRU(image_bytes)
+        self.cache = ProbabilityCache(prob_memory_bytes, cache_dir, prob_disk_bytes)
+        self.predictor = Predictor(self.cache, self.images, self, threads=threads)
+        self.thumbnails = ThumbnailLoader(parent=self)
+        self.loader = TaskRunner(2, self, background=False)  # the image the user is waiting for
+        self.model_path = ""
+        self.opened: list[str] = []
+        self.scanner = FolderScanner(self.catalog, self._mark_problem, self)
+        self.scanner.finished.connect(self._on_scan_finished)
+        self._reported_model_error = -1
+
+        self.options.changed.connect(self._on_option)
+        self.catalog.inserted.connect(self._on_inserted)
+        self.predictor.predicted.connect(self._on_predicted)
+        self.predictor.failed.connect(self._on_failed)
+        self.predictor.model_loaded.connect(self._on_model_loaded)
+        self.predictor.model_failed.connect(self._on_model_failed)
+        self.predictor.run_finished.connect(lambda *_: self.state_changed.emit())
+        self.thumbnails.failed.connect(self._on_unreadable)
+        if self.cache.disk_error:
+            self.message.emit(self.cache.disk_error)
+
+    # --- opening ------------------------------------------------------------------------------------------
+    @property
+    def session(self) -> InferenceSession | None:
+        return self.predictor.session
+
+    @property
+    def scanning(self) -> bool:
+        return self.scanner.active
+
+    def open_paths(self, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """Folders and images to browse, CSVs as annotations, an ``.onnx`` as the model, in one call."""
+        request = sort_paths(paths)
+        if request.models:
+            self.load_model(request.models[-1])
+        if request.images:
+            self.open_images(request.images)
+        for csv_path in request.annotations:
+            self.load_annotations(csv_path)
+
+    def open_images(self, paths: list[str]) -> None:
+        """Browse these folders and images (replacing what was open); found in the background."""
+        self.scanner.stop()
+        self.predictor.forget_queue()
+        self.thumbnails.clear()
+        self.catalog.clear()
+        self.current.reset()
+        self.current_changed.emit(-1)
+        self.opened = [os.path.abspath(p) for p in paths]
+        self.scanner.start(self.opened)
+        self.message.emit("Looking for images in " + ", ".join(Path(p).name or p for p in self.opened) + "…")
+        self.state_changed.emit()
+
+    def _on_scan_finished(self, found: int, seconds: float, problems: list[str]) -> None:
+        if not found:
+            self.image_failed.emit(-1, f"No images found in {', '.join(self.opened)}")
+        self.message.emit(f"{found:,} images found in {seconds:.1f} s")
+        if problems:
+            shown = problems[:MAX_PROBLEMS_SHOWN]
+            more = len(problems) - len(shown)
+            details = "\n".join(shown) + (f"\n… and {more} more" if more > 0 else "")
+            self.error.emit(
+                "Some folders could not be read",
+                f"{len(problems)} folder(s) or file(s) could not be read; the rest are open.",
+                details,
+            )
+        self.state_changed.emit()
+
+    # --- annotations ----------------------------------------------------------------------------------------
+    def load_annotations(self, csv_path: str | os.PathLike[str]) -> None:
+        """Read an Airbus CSV in the background and show its ships as the ground-truth layer.
+
+        Its ImageIds are matched by file name to the open images; with nothing open, the CSV's own
+        folder is opened.
+        """
+        path = os.path.abspath(csv_path)
+        if not len(self.catalog) and not self.scanning:
+            self.open_images([os.path.dirname(path)])
+        self.message.emit(f"Reading {Path(path).name}…")
+        self.loader.submit(
+            lambda: read_csv(path, errors="collect"),
+            self._on_annotations,
+            lambda exc: self.error.emit(
+                "Cannot read annotations",
+                str(exc) if isinstance(exc, CsvError) else f"{path}: {describe_error(exc)}",
+                "",
+            ),
+        )
+
+    def _on_annotations(self, result: ReadResult) -> None:
+        matched = self.catalog.set_truth(result.ships)
+        name = Path(result.path).name
+        where = "matched to images as they are found" if self.scanning else f"{matched:,} of them open"
+        self.message.emit(f"{name}: {result.n_ships:,} ships on {len(result.ships):,} images; {where}")
+        if self.current.index >= 0:
+            self.current.set_truth(self.catalog.truth_for(self.current.index))
+            self._report_truth_error()
+        if result.problems:
+            shown = [str(p) for p in result.problems[:MAX_PROBLEMS_SHOWN]]
+            self.error.emit(
+                "Some annotation rows were skipped",
+                f"{len(result.problems)} row(s) of {name} could not be used; the others are loaded.",
+                "\n".join(shown),
+            )
+        self.state_changed.emit()
+
+    def _report_truth_error(self) -> None:
+        if self.current.truth_error:
+            self.message.emit(f"{Path(self.current.path).name}: {self.current.truth_error}")
+
+    # --- showing an image -----------------------------------------------------------------------------
+    def show_index(self, index: int) -> None:
+        """Show catalog entry ``index``: its pixels (cached or loaded), truth and prediction."""
+        if index == self.current.index or not 0 <= index < len(self.catalog):
+            return
+        entry = self.catalog[index]
+        self.view.pin(index)
+        self.current.reset(index, entry.path)
+        self.current.set_truth(self.catalog.truth_for(index))
+        self.current_changed.emit(index)
+        self.state_changed.emit()
+        if entry.problem:
+            self.image_failed.emit(index, f"{entry.name}: {entry.problem}")
+            return
+        try:
+            rgb = self.images.get(image_key(entry.path, ""))
+        except OSError as exc:
+            self._mark_problem(index, describe_error(exc))
+            return
+        if rgb is not None:
+            self._on_image(index, entry.path, rgb)
+        else:
+            path = entry.path
+            self.loader.submit(
+                lambda: self._read(path),
+                lambda rgb: self._on_image(index, path, rgb),
+                lambda exc: self._on_image_error(index, path, exc),
+                priority=1,
+            )
+        self._predict_current(index, entry.path)
+        self._predict_ahead(index)
+
+    def _read(self, path: str) -> np.ndarray:
+        rgb = read_image(path)
+        self.images.put(image_key(path, ""), rgb)
+        return rgb
+
+    def _on_image(self, index: int, path: str, rgb: np.ndarray) -> None:
+        if index != self.current.index or path != self.current.path:
+            return
+        if self.current.levels is not None and self.current.levels.shape != rgb.shape[:2]:
+            self.current.levels = None  # the file changed since it was predicted
+        self.current.set_image(rgb)
+        self._report_truth_error()
+        self.image_shown.emit(index)
+
+    def _on_image_error(self, index: int, path: str, exc: BaseException) -> None:
+        if index < len(self.catalog) and self.catalog[index].path == path:
+            self._mark_problem(index, describe_error(exc))
+
+    def _mark_problem(self, index: int, reason: str) -> None:
+        """Mark an entry unusable; the reason is shown without the path the list already shows."""
+        if index < 0:
+            return
+        reason = reason.removeprefix(f"{self.catalog[index].path}: ")
+        self.catalog.set_problem(index, reason)
+        if index == self.current.index:
+            self.image_failed.emit(index, f"{self.catalog[index].name}: {reason}")
+
+    def _on_unreadable(self, path: str, reason: str) -> None:
+        self._mark_problem(self.catalog.index_of(path), reason)
+
+    def step(self, rows: int) -> None:
+        """Show the image ``rows`` rows away in the list, passing over images marked as unusable."""
+        index = self.current.index
+        direction = 1 if rows > 0 else -1
+        for _ in range(abs(rows)):
+            index = self._next_usable(index, direction)
+        if index >= 0:
+            self.show_index(index)
+
+    def _next_usable(self, index: int, direction: int) -> int:
+        candidate = index
+        while True:
+            following = self.view.neighbour(candidate, direction)
+            if following < 0 or following == candidate:
+                return index
+            candidate = following
+            if not self.catalog[candidate].problem:
+                return candidate
+
+    def show_row(self, row: int) -> None:
+        """Show the image at a view row (negative rows count from the end)."""
+        if len(self.view):
+            self.show_index(self.view.index_at(row % len(self.view)))
+
+    # --- prediction ----------------------------------------------------------------------------------------
+    def _predict_current(self, index: int, path: str) -> None:
+        levels = self.predictor.cached(path)
+        if levels is not None:
+            self._apply_levels(index, levels)
+        elif self.predictor.request(index, path, CURRENT):
+            self.message.emit(f"Predicting {Path(path).name}…")
+
+    def _predict_ahead(self, index: int) -> None:
+        if self.session is None:
+            return
+        ahead = index
+        for _ in range(LOOKAHEAD):
+            ahead = self._next_usable(ahead, 1)
+            if ahead == index or ahead < 0:
+                break
+            path = self.catalog[ahead].path
+            if self.predictor.cached(path) is None:
+                self.predictor.request(ahead, path, AHEAD)
+
+    def _apply_levels(self, index: int, levels: np.ndarray) -> None:
+        try:
+            count = self.current.set_levels(levels, self.options.threshold, self.options.min_size)
+        except ValueError as exc:
+            self.message.emit(f"{Path(self.current.path).name}: {exc}")
+            return
+        self.catalog.set_prediction(index, count)
+        self.prediction_shown.emit(index)
+
+    def _on_predicted(self, result: PredictResult) -> None:
+        if result.index >= len(self.catalog) or self.catalog[result.index].path != result.path:
+            return
+        if result.ms is not None:
+            self.model_timing.emit()
+        if result.index != self.current.index:
+            self.catalog.set_prediction(result.index, result.n_ships)
+        elif self.current.levels is None:
+            self._apply_levels(result.index, result.levels)
+        # else: the image on screen is labelled already, at the thresholds in force now
+
+    def _on_failed(self, failure: PredictFailure) -> None:
+        if failure.model_error:
+            if self._reported_model_error != self.predictor.generation:
+                self._reported_model_error = self.predictor.generation
+                self.error.emit("The model failed", failure.message, "")
+            return
+        if failure.index < len(self.catalog) and self.catalog[failure.index].path == failure.path:
+            self._mark_problem(failure.index, failure.message)
+
+    def predict_all(self) -> int:
+        """Queue every image not predicted yet; returns how many."""
+        queued = self.predictor.predict_all(self.catalog.unpredicted())
+        self.message.emit(f"Predicting {queued:,} images…" if queued else "Every image is predicted already")
+        self.state_changed.emit()
+        return queued
+
+    def cancel_predict_all(self) -> None:
+        self.predictor.cancel_run()
+        self.message.emit("Predict all cancelled")
+        self.state_changed.emit()
+
+    def _on_inserted(self, start: int, count: int) -> None:
+        if self.current.index < 0 and len(self.view):
+            self.show_index(self.view.index_at(0))
+        if self.predictor.running:
+            catalog = self.catalog
+            self.predictor.extend_run((i, catalog[i].path) for i in range(start, start + count))
+
+    # --- model -------------------------------------------------------------------------------------------
+    def load_model(self, path: str | os.PathLike[str], device: str | None = None) -> None:
+        if device is not None:
+            self.device = device
+        self.message.emit(f"Opening model {Path(path).name}…")
+        self.predictor.load_model(os.path.abspath(path), self.device)
+
+    def set_device(self, device: str) -> None:
+        self.device = device
+        if self.model_path:
+            self.load_model(self.model_path)
+
+    def _on_model_loaded(self, session: InferenceSession) -> None:
+        self.model_path = str(session.path)
+        self.current.clear_prediction()  # the old model's ships are not this one's
+        meta = session.metadata
+        self.options.threshold = meta.threshold
+        self.options.min_size = meta.min_size
+        self.predictor.set_params(self.options.threshold, self.options.min_size)
+        self.catalog.forget_predictions()
+        self.message.emit(f"Model {session.describe()}")
+        self.model_changed.emit()
+        self.state_changed.emit()
+        if self.current.index >= 0 and self.catalog[self.current.index].problem is None:
+            self._predict_current(self.current.index, self.current.path)
+            self._predict_ahead(self.current.index)
+
+    def _on_model_failed(self, path: str, message: str) -> None:
+        keep = (
+            f"The previous model ({Path(self.model_path).name}) stays active."
+            if self.model_path
+            else "No model is loaded."
+        )
+        self.error.emit("Cannot open the model", f"{message}\n\n{keep}", "")
+        self.message.emit(f"Cannot open {Path(path).name}")
+
+    def model_text(self) -> str:
+        session = self.session
+        if session is None:
+            return ""
+        ms = self.predictor.last_ms
+        timing = "" if math.isnan(ms) else f" · {ms:.0f} ms/image"
+        return f"{session.info.name} · {session.device_name}{timing}"
+
+    # --- options -------------------------------------------------------------------------------------------
+    def _on_option(self, name: str, _value: object) -> None:
+        if name not in ("threshold", "min_size"):
+            return
+        self.predictor.set_params(self.options.threshold, self.options.min_size)
+        if self.current.levels is not None:
+            count = self.current.rethreshold(self.options.threshold, self.options.min_size)
+            self.catalog.set_prediction(self.current.index, count)
+            self.prediction_shown.emit(self.current.index)
+
+    def toggle_reviewed(self) -> None:
+        index = self.current.index
+        if index < 0:
+            return
+        entry = self.catalog[index]
+        if entry.status is Status.REVIEWED:
+            status = Status.PREDICTED if entry.n_pred is not None else Status.NOT_PREDICTED
+        else:
+            status = Status.REVIEWED
+        self.catalog.set_status(index, status)
+
+    # --- shutdown -------------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every background thread and wait for it."""
+        self.scanner.stop()
+        self.predictor.shutdown()
+        self.thumbnails.close()
+        self.loader.wait()
