@@ -52,7 +52,7 @@ def drop(window, paths: list[Path]) -> bool:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = window.rect().center()
     enter = QDragEnterEvent(
-        QPointF(pos),
+        pos,  # PySide6 6.11 takes a QPoint here (and a QPointF for the drop)
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
