@@ -34,16 +34,32 @@ class Event:
 
 
 class Status(enum.IntEnum):
-    """Where an image stands in the review: its ships not predicted yet, predicted, edited, reviewed."""
+    """Where an image stands, as the list shows it: the review statuses of the session store
+    (:class:`shipviewer.review.Status`) plus "not predicted" for an unreviewed image with no ships
+    proposed yet."""
 
     NOT_PREDICTED = 0
-    PREDICTED = 1
+    UNREVIEWED = 1
     EDITED = 2
-    REVIEWED = 3
+    ACCEPTED = 3
+    REJECTED = 4
+    CONFIRMED_EMPTY = 5
 
     @property
     def label(self) -> str:
         return self.name.lower().replace("_", " ")
+
+    @property
+    def reviewed(self) -> bool:
+        return self >= Status.ACCEPTED
+
+    @classmethod
+    def from_review(cls, review: str, *, predicted: bool) -> Status:
+        """The list's status for a store status (``review``: its value, e.g. ``"confirmed_empty"``)."""
+        status = cls[str(review).upper()]
+        if status is cls.UNREVIEWED and not predicted:
+            return cls.NOT_PREDICTED
+        return status
 
 
 class Filter(enum.Enum):
@@ -85,7 +101,7 @@ class Entry(NamedTuple):
         if kind is Filter.PROBLEMS:
             return self.problem is not None
         if kind is Filter.UNREVIEWED:
-            return self.status_code != Status.REVIEWED and self.problem is None
+            return self.status_code < Status.ACCEPTED and self.problem is None
         ships = self.has_ships()
         return ships is (kind is Filter.WITH_SHIPS) and self.problem is None
 
@@ -165,16 +181,16 @@ class Catalog:
 
     def set_prediction(self, index: int, n_ships: int) -> None:
         entry = self[index]
-        status = Status.PREDICTED if entry.status_code == Status.NOT_PREDICTED else entry.status_code
+        status = Status.UNREVIEWED if entry.status_code == Status.NOT_PREDICTED else entry.status_code
         if (status, n_ships) != (entry.status_code, entry.n_pred):
             self._replace(index, status_code=int(status), n_pred=n_ships)
             self.changed.emit(index)
 
     def forget_predictions(self) -> None:
-        """After a model switch: predicted (not edited or reviewed) images go back to 'not predicted'."""
+        """After a model switch: unreviewed (not edited or reviewed) images go back to 'not predicted'."""
         self.about_to_reset.emit()
         for i, row in enumerate(self._rows):
-            if row[2] == Status.PREDICTED:
+            if row[2] == Status.UNREVIEWED:
                 self._replace(i, status_code=int(Status.NOT_PREDICTED), n_pred=None)
         self.reset.emit()
 

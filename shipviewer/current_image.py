@@ -1,8 +1,10 @@
-"""The image on screen and its two label layers (prediction, ground truth); Qt-free.
+"""The image on screen and its label layers (prediction, ground truth, the editable annotation); Qt-free.
 
 The prediction layer is derived from the cached probability map, so a new threshold or minimum size
-only re-labels (no model run). Layers are int32 label images (ship k → k) that an editor may change in
-place and announce with ``layer_changed(layer, box)``, where ``box`` (y0, y1, x0, x1) limits the redraw.
+only re-labels (no model run). The annotation layer is the label image of the document being edited
+(:class:`shipviewer.edits.AnnotationDoc`), shown as it is and changed in place. Layers are int32 label
+images (ship k → k) that an editor may change in place and announce with ``layer_changed(layer, box)``,
+where ``box`` (y0, y1, x0, x1) limits the redraw.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from .prob_cache import dequantize
 from .rle import RLEError
 from .ship_labels import labels_from_levels, labels_from_rles, ship_areas
 
-__all__ = ["PREDICTION", "TRUTH", "CurrentImage", "ShipHit"]
+__all__ = ["ANNOTATION", "LAYERS", "PREDICTION", "TRUTH", "CurrentImage", "ShipHit"]
 
 PREDICTION = "prediction"
 TRUTH = "truth"
+ANNOTATION = "annotation"
+LAYERS = (PREDICTION, TRUTH, ANNOTATION)
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,9 @@ class CurrentImage:
         self.levels: np.ndarray | None = None  # uint8 probability map
         self.truth_rles: list[str] | None = None
         self.truth_error: str | None = None
-        self.labels: dict[str, np.ndarray | None] = {PREDICTION: None, TRUTH: None}
-        self.counts: dict[str, int] = {PREDICTION: 0, TRUTH: 0}
-        self._areas: dict[str, np.ndarray | None] = {PREDICTION: None, TRUTH: None}
+        self.labels: dict[str, np.ndarray | None] = dict.fromkeys(LAYERS)
+        self.counts: dict[str, int] = dict.fromkeys(LAYERS, 0)
+        self._areas: dict[str, np.ndarray | None] = dict.fromkeys(LAYERS)
         self.image_changed = Event()  # ()
         self.layer_changed = Event()  # (layer, box or None)
 
@@ -58,10 +62,10 @@ class CurrentImage:
         self.index, self.path = index, path
         self.rgb = self.levels = None
         self.truth_rles = self.truth_error = None
-        for layer in (PREDICTION, TRUTH):
+        for layer in LAYERS:
             self._set_layer(layer, None, 0, announce=False)
         self.image_changed.emit()
-        for layer in (PREDICTION, TRUTH):
+        for layer in LAYERS:
             self.layer_changed.emit(layer, None)
 
     def set_image(self, rgb: np.ndarray) -> None:
@@ -112,18 +116,25 @@ class CurrentImage:
         if announce:
             self.layer_changed.emit(layer, None)
 
-    def notify_edit(self, layer: str, box: Box | None = None) -> None:
-        """For editors: the layer's label image was changed in place within ``box``."""
+    def set_annotation(self, labels: np.ndarray | None, count: int = 0) -> None:
+        """Show an editable label image (the document's own array, edited in place) or none."""
+        self._set_layer(ANNOTATION, labels, count)
+
+    def notify_edit(self, layer: str, box: Box | None = None, count: int | None = None) -> None:
+        """For editors: the layer's label image was changed in place within ``box``.
+
+        ``count`` is the new ship count when the editor knows it; otherwise it is left as it was (a full
+        scan of a 4096² image would cost more than the redraw of a brush segment).
+        """
         self._areas[layer] = None
-        labels = self.labels[layer]
-        if labels is not None:
-            self.counts[layer] = int(labels.max())
+        if count is not None:
+            self.counts[layer] = count
         self.layer_changed.emit(layer, box)
 
     # --- what is under the cursor -----------------------------------------------------------------------
     def ships_at(self, x: int, y: int) -> list[ShipHit]:
         hits = []
-        for layer in (PREDICTION, TRUTH):
+        for layer in LAYERS:
             labels = self.labels[layer]
             if labels is None or not (0 <= y < labels.shape[0] and 0 <= x < labels.shape[1]):
                 continue

@@ -99,7 +99,6 @@ class Actions(QObject):
             "zoom_out": state.has_current,
             "fit": state.has_current,
             "actual_size": state.has_current,
-            "mark_reviewed": state.has_current,
             "predict_all": state.has_model and state.has_images and not state.running,
             "cancel": state.running,
             "model_info": state.has_model,
@@ -133,13 +132,12 @@ def create_actions(window: QMainWindow, handlers: object) -> Actions:
     a.add("outline_only", "O&utline Only", h.set_outline_only, "Shift+O", icon_name="outline", checkable=True)
     a.add("show_prediction", "Show &Prediction", h.set_show_prediction, "P", checkable=True)
     a.add("show_truth", "Show &Ground Truth", h.set_show_truth, "G", checkable=True)
-    a.add("threshold_up", "Raise Threshold", lambda: h.step_threshold(+0.05), "]")
-    a.add("threshold_down", "Lower Threshold", lambda: h.step_threshold(-0.05), "[")
+    a.add("threshold_up", "Raise Threshold", lambda: h.step_threshold(+0.05), "Ctrl+]")
+    a.add("threshold_down", "Lower Threshold", lambda: h.step_threshold(-0.05), "Ctrl+[")
     a.add("opacity_up", "More Opaque", lambda: h.step_opacity(+0.1), "Shift+]")
     a.add("opacity_down", "More Transparent", lambda: h.step_opacity(-0.1), "Shift+[")
     a.add("search", "&Search Names", h.focus_search, std.Find)
     a.add("full_screen", "Full &Screen", h.set_full_screen, std.FullScreen, checkable=True)
-    a.add("mark_reviewed", "Mark &Reviewed", h.toggle_reviewed, "R", icon_name="reviewed")
 
     a.add("open_model", "&Open Model (ONNX)…", h.choose_model, "Ctrl+M", icon_name="model")
     a.add("model_info", "Model &Information…", h.show_model_info, "Ctrl+I")
@@ -169,8 +167,7 @@ def create_actions(window: QMainWindow, handlers: object) -> Actions:
         view_menu.addSeparator()
     h.view_menu = view_menu
 
-    review_menu = menus.addMenu("&Review")
-    review_menu.addAction(a["mark_reviewed"])
+    menus.addMenu("&Review")  # filled by edit_actions
 
     model_menu = menus.addMenu("&Model")
     model_menu.addAction(a["open_model"])
@@ -204,7 +201,6 @@ def create_actions(window: QMainWindow, handlers: object) -> Actions:
         "outline_only",
         None,
         "predict_all",
-        "mark_reviewed",
     ):
         if name is None:
             toolbar.addSeparator()

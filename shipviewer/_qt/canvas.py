@@ -1,7 +1,10 @@
 """The image view: fit, 1:1, wheel zoom around the cursor, pan with space-drag or the middle button.
 
-It shows one image and two label layers (prediction, ground truth) and reports the pixel under the
-cursor; what the pixel means is the core's business (:class:`shipviewer.current_image.CurrentImage`).
+It shows one image and three label layers (prediction, ground truth, the editable annotation) and
+reports the pixel under the cursor; what the pixel means is the core's business
+(:class:`shipviewer.current_image.CurrentImage`). With editing on, the left button is reported as
+``tool_pressed``/``tool_moved``/``tool_released`` in image coordinates (floats) for the edit tools, and
+the canvas draws what a tool sketches (a polygon, a split line) and a frame around selected ships.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
+    QPen,
     QPixmap,
     QResizeEvent,
     QWheelEvent,
@@ -24,6 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
+    QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
@@ -31,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..current_image import PREDICTION, TRUTH
+from ..current_image import ANNOTATION, PREDICTION, TRUTH
 from ..label_render import Box
 from .layers import LabelLayerItem
 
@@ -42,6 +48,10 @@ WHEEL_STEP = 1.25  # zoom factor per wheel notch
 class ImageCanvas(QGraphicsView):
     cursor_moved = Signal(int, int)  # image pixel under the cursor; (-1, -1) when outside the image
     zoom_changed = Signal(float)  # screen pixels per image pixel
+    tool_pressed = Signal(QPointF, object)  # image position, Qt.KeyboardModifier: left button down
+    tool_moved = Signal(QPointF)  # dragging with the left button
+    tool_released = Signal(QPointF)
+    tool_cancelled = Signal()  # Escape while a tool is busy
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,10 +60,18 @@ class ImageCanvas(QGraphicsView):
         self._image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self._image_item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
         self.scene().addItem(self._image_item)
-        self.layers = {PREDICTION: LabelLayerItem(truth=False), TRUTH: LabelLayerItem(truth=True)}
+        self.layers = {
+            PREDICTION: LabelLayerItem(truth=False),
+            ANNOTATION: LabelLayerItem(truth=False),
+            TRUTH: LabelLayerItem(truth=True),
+        }
         for z, item in enumerate(self.layers.values(), start=1):
             item.setZValue(z)
             self.scene().addItem(item)
+        self._sketch = self._overlay_path(QColor("#ffeb3b"), Qt.PenStyle.SolidLine, z=6)
+        self._selection = self._overlay_path(QColor("#ffffff"), Qt.PenStyle.DashLine, z=7)
+        self.editing = False  # the left button drives the edit tools
+        self._tool_down = False
         self._message = QGraphicsSimpleTextItem()
         self._message.setBrush(QBrush(QColor("#cfd8dc")))
         font = QFont()
@@ -77,6 +95,15 @@ class ImageCanvas(QGraphicsView):
         self._space_down = False
         self._pan_from: QPoint | None = None
         self._last_pixel = (-1, -1)
+
+    def _overlay_path(self, colour: QColor, style: Qt.PenStyle, *, z: int) -> QGraphicsPathItem:
+        item = QGraphicsPathItem()
+        pen = QPen(colour, 1.5, style)
+        pen.setCosmetic(True)  # the same width at any zoom
+        item.setPen(pen)
+        item.setZValue(z)
+        self.scene().addItem(item)
+        return item
 
     # --- content -----------------------------------------------------------------------------------------
     def set_pixmap(self, pixmap: QPixmap | None) -> None:
@@ -125,6 +152,28 @@ class ImageCanvas(QGraphicsView):
 
     def set_layer_style(self, layer: str, opacity: float, outline_only: bool) -> None:
         self.layers[layer].set_style(opacity, outline_only)
+
+    def set_sketch(self, points: list[tuple[float, float]], *, closed: bool = False) -> None:
+        """Draw what a tool is sketching: a polyline through image points (closed: a polygon)."""
+        path = QPainterPath()
+        if points:
+            path.moveTo(*points[0])
+            for x, y in points[1:]:
+                path.lineTo(x, y)
+            if closed and len(points) > 2:
+                path.closeSubpath()
+        self._sketch.setPath(path)
+
+    @property
+    def sketch_path(self) -> QPainterPath:
+        return self._sketch.path()
+
+    def set_selection(self, boxes: list[Box]) -> None:
+        """Frame the selected ships (boxes y0, y1, x0, x1); an empty list clears the frames."""
+        path = QPainterPath()
+        for y0, y1, x0, x1 in boxes:
+            path.addRect(QRectF(x0 - 0.5, y0 - 0.5, x1 - x0 + 1, y1 - y0 + 1))
+        self._selection.setPath(path)
 
     # --- zoom --------------------------------------------------------------------------------------------
     def current_scale(self) -> float:
@@ -182,6 +231,11 @@ class ImageCanvas(QGraphicsView):
 
     # --- pan and cursor ----------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape and self.editing:
+            self._tool_down = False
+            self.tool_cancelled.emit()
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -207,6 +261,11 @@ class ImageCanvas(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        if button == Qt.MouseButton.LeftButton and self.editing and self.has_image():
+            self._tool_down = True
+            self.tool_pressed.emit(self.mapToScene(event.position().toPoint()), event.modifiers())
+            event.accept()
+            return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
@@ -215,6 +274,9 @@ class ImageCanvas(QGraphicsView):
             delta = pos - self._pan_from
             self._pan_from = pos
             self.pan_by(delta.x(), delta.y())
+            event.accept()
+        elif self._tool_down:
+            self.tool_moved.emit(self.mapToScene(pos))
             event.accept()
         else:
             super().mouseMoveEvent(event)
@@ -236,6 +298,11 @@ class ImageCanvas(QGraphicsView):
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             else:
                 self.viewport().unsetCursor()
+            event.accept()
+            return
+        if self._tool_down and event.button() == Qt.MouseButton.LeftButton:
+            self._tool_down = False
+            self.tool_released.emit(self.mapToScene(event.position().toPoint()))
             event.accept()
             return
         super().mouseReleaseEvent(event)

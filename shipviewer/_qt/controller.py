@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..annotations import CsvError, ReadResult, read_csv
-from ..catalog import Catalog, CatalogView, Status
+from ..catalog import Catalog, CatalogView
 from ..current_image import CurrentImage
 from ..images import read_image
 from ..inference import InferenceSession
@@ -42,6 +42,7 @@ class ViewerController(QObject):
     model_changed = Signal()
     model_timing = Signal()  # a new ms-per-image figure
     state_changed = Signal()  # something that enables or disables actions
+    images_opened = Signal(list)  # the absolute paths of the folders and images now browsed
 
     def __init__(
         self,
@@ -112,6 +113,7 @@ class ViewerController(QObject):
         self.opened = [os.path.abspath(p) for p in paths]
         self.scanner.start(self.opened)
         self.message.emit("Looking for images in " + ", ".join(Path(p).name or p for p in self.opened) + "…")
+        self.images_opened.emit(list(self.opened))
         self.state_changed.emit()
 
     def _on_scan_finished(self, found: int, seconds: float, problems: list[str]) -> None:
@@ -378,17 +380,6 @@ class ViewerController(QObject):
             count = self.current.rethreshold(self.options.threshold, self.options.min_size)
             self.catalog.set_prediction(self.current.index, count)
             self.prediction_shown.emit(self.current.index)
-
-    def toggle_reviewed(self) -> None:
-        index = self.current.index
-        if index < 0:
-            return
-        entry = self.catalog[index]
-        if entry.status is Status.REVIEWED:
-            status = Status.PREDICTED if entry.n_pred is not None else Status.NOT_PREDICTED
-        else:
-            status = Status.REVIEWED
-        self.catalog.set_status(index, status)
 
     # --- shutdown -------------------------------------------------------------------------------------------
     def shutdown(self) -> None:

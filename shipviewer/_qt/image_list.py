@@ -44,9 +44,11 @@ SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 3
 
 STATUS_COLOURS = {
     Status.NOT_PREDICTED: QColor("#90a4ae"),
-    Status.PREDICTED: QColor("#1e88e5"),
+    Status.UNREVIEWED: QColor("#1e88e5"),
     Status.EDITED: QColor("#fb8c00"),
-    Status.REVIEWED: QColor("#2e7d32"),
+    Status.ACCEPTED: QColor("#2e7d32"),
+    Status.REJECTED: QColor("#6d4c41"),
+    Status.CONFIRMED_EMPTY: QColor("#00897b"),
 }
 
 Index = QModelIndex | QPersistentModelIndex

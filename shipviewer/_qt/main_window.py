@@ -10,20 +10,24 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
 from .. import __version__
-from ..current_image import PREDICTION, TRUTH
+from ..current_image import ANNOTATION, PREDICTION, TRUTH
 from ..inference import available_devices
 from .actions import ActionState, create_actions, shortcut_table
 from .canvas import ImageCanvas
 from .controller import ViewerController
 from .controls import OverlayPanel
 from .dialogs import ModelInfoDialog, show_message
+from .edit_actions import create_edit_actions, update_edit_actions
+from .editing import EditController
 from .icons import icon
 from .image_list import ImageListPanel
 from .qimage import rgb_to_pixmap
 from .settings import ViewerSettings, default_cache_dir
 from .status_bar import NO_MODEL, ViewerStatusBar
+from .tools import ToolDriver
 
 WELCOME = "Drop folders, images, an Airbus CSV or an .onnx model here\n(or File ▸ Open Folder…)"
+CSV_FILTER = "Airbus CSV (*.csv);;All files (*)"
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp);;All files (*)"
 
 
@@ -46,13 +50,16 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         c = self.controller
+        self.edit = EditController(c, self)
         self.setWindowTitle("ShipViewer")
         self.setWindowIcon(icon("shipviewer"))
         self.setAcceptDrops(True)
         self.view_menu: QMenu | None = None
 
         self.canvas = ImageCanvas(self)
+        self.canvas.editing = True
         self.setCentralWidget(self.canvas)
+        self.tools = ToolDriver(self.canvas, self.edit, self)
         self.image_list = ImageListPanel(c.view, c.thumbnails, self)
         self.overlay_panel = OverlayPanel(c.options, self)
         self.list_dock = self._dock(
@@ -65,6 +72,7 @@ class MainWindow(QMainWindow):
         self.status = ViewerStatusBar(self)
         self.setStatusBar(self.status)
         self.actions_ = create_actions(self, self)
+        self.edit_widgets = create_edit_actions(self.actions_, self, self.edit, self.tools, self)
         assert self.view_menu is not None
         self.view_menu.addAction(self.list_dock.toggleViewAction())
         self.view_menu.addAction(self.overlay_dock.toggleViewAction())
@@ -111,6 +119,12 @@ class MainWindow(QMainWindow):
         self.image_list.current_changed.connect(c.show_index)
         self.canvas.cursor_moved.connect(self._on_cursor)
         self.status.cancel_requested.connect(self.cancel_predict_all)
+        e = self.edit
+        e.message.connect(lambda text: self.status.showMessage(text, 8000))
+        e.error.connect(self._show_error)
+        e.state_changed.connect(self._update_actions)
+        e.selection_changed.connect(self._on_selection)
+        e.review_changed.connect(self._update_review_text)
 
     # --- starting ----------------------------------------------------------------------------------------
     def start(self, paths: list[str], model: str | None = None) -> None:
@@ -183,9 +197,11 @@ class MainWindow(QMainWindow):
         labels = self.controller.current.labels[layer]
         if box is not None and labels is not None and self.canvas.layers[layer].labels is labels:
             self.canvas.redraw_layer(layer, box)
+            if layer == ANNOTATION:
+                return  # a brush segment: nothing else to update
         else:
             self.canvas.set_layer(layer, labels)
-        if layer == PREDICTION:
+        if layer in (PREDICTION, ANNOTATION):
             self._apply_layer_style()
         else:
             self._update_actions()
@@ -199,9 +215,13 @@ class MainWindow(QMainWindow):
         o = self.controller.options
         predicted = self.controller.current.labels[PREDICTION] is not None
         both = o.show_prediction and o.show_truth and predicted
+        editing = self.controller.current.labels[ANNOTATION] is not None
         self.canvas.set_layer_visible(PREDICTION, o.overlay_visible and o.show_prediction)
         self.canvas.set_layer_visible(TRUTH, o.overlay_visible and o.show_truth)
-        self.canvas.set_layer_style(PREDICTION, o.opacity, o.outline_only)
+        self.canvas.set_layer_visible(ANNOTATION, o.overlay_visible)
+        self.canvas.set_layer_style(ANNOTATION, o.opacity, o.outline_only)
+        # Under the editable annotation, the model's ships are outlines: what the user changed shows.
+        self.canvas.set_layer_style(PREDICTION, o.opacity, o.outline_only or editing)
         # Shown together, the truth is outlined so the prediction's fill stays readable under it.
         self.canvas.set_layer_style(TRUTH, o.opacity, o.outline_only or both)
 
@@ -228,6 +248,14 @@ class MainWindow(QMainWindow):
             parts.append(f"p {probability:.2f}")
         parts += [str(hit) for hit in current.ships_at(x, y)]
         self.status.set_cursor_text(" · ".join(parts))
+
+    def _on_selection(self) -> None:
+        self.canvas.set_selection(self.edit.selection_boxes())
+        update_edit_actions(self.actions_, self.edit)
+        self._update_review_text()
+
+    def _update_review_text(self) -> None:
+        self.status.set_review_text(self.edit.review_text())
 
     def _on_model_changed(self) -> None:
         self.settings.model_path = self.controller.model_path
@@ -256,6 +284,7 @@ class MainWindow(QMainWindow):
                 has_truth=bool(c.catalog.truth),
             )
         )
+        update_edit_actions(self.actions_, self.edit)
 
     def _update_recent_menu(self) -> None:
         menu = self.actions_.recent_menu
@@ -355,8 +384,26 @@ class MainWindow(QMainWindow):
     def set_full_screen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
 
-    def toggle_reviewed(self) -> None:
-        self.controller.toggle_reviewed()
+    def choose_import_annotations(self) -> None:
+        self._choose_import("annotations")
+
+    def choose_import_truth(self) -> None:
+        self._choose_import("truth")
+
+    def _choose_import(self, layer: str) -> None:
+        title = "Import Annotations" if layer == "annotations" else "Import Ground Truth"
+        path, _ = QFileDialog.getOpenFileName(self, title, self.settings.last_dir, CSV_FILTER)
+        if path:
+            self.edit.import_csv(path, layer)
+
+    def choose_export(self, *, reviewed_only: bool = False) -> None:
+        start = os.path.join(self.settings.last_dir, "annotations.csv")
+        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", start, CSV_FILTER)
+        if path:
+            self.edit.export_csv(path, reviewed_only=reviewed_only)
+
+    def choose_export_reviewed(self) -> None:
+        self.choose_export(reviewed_only=True)
 
     def predict_all(self) -> None:
         self.controller.predict_all()
@@ -412,4 +459,5 @@ class MainWindow(QMainWindow):
         """Stop background work (idempotent); called on close."""
         if not getattr(self, "_shut_down", False):
             self._shut_down = True
+            self.edit.close()
             self.controller.shutdown()

@@ -1,4 +1,4 @@
-"""The status bar: pixel and ship under the cursor, the model line, and the "predict all" progress."""
+"""The status bar: pixel and ship under the cursor, review progress, the model, "predict all" progress."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class ViewerStatusBar(QStatusBar):
         self.cursor_label = QLabel()
         self.cursor_label.setMinimumWidth(220)
         self.model_label = QLabel(NO_MODEL)
+        self.review_label = QLabel()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(True)
@@ -41,12 +42,17 @@ class ViewerStatusBar(QStatusBar):
         self.cancel_button.setAutoRaise(True)
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.addWidget(self.cursor_label)
+        self.addPermanentWidget(self.review_label)
         for widget in (self.progress, self.eta_label, self.cancel_button, self.model_label):
             self.addPermanentWidget(widget)
         self.show_progress(None)
 
     def set_cursor_text(self, text: str) -> None:
         self.cursor_label.setText(text)
+
+    def set_review_text(self, text: str) -> None:
+        """Review progress, the image's status and scores, the selected ships."""
+        self.review_label.setText(text)
 
     def set_model_text(self, text: str) -> None:
         self.model_label.setText(text)

@@ -37,7 +37,7 @@ def test_predict_all_reports_progress_and_finishes(qtbot, make_window, model, ma
     done, total, cancelled = finished.args
     assert not cancelled and done == total
     entries = window.controller.catalog.entries
-    assert all(e.status is Status.PREDICTED for e in entries)
+    assert all(e.status is Status.UNREVIEWED for e in entries)
     assert [e.n_pred for e in entries] == [0 if i % 3 == 0 else 1 for i in range(24)]
     assert progress and progress[-1][0] == total - 1 and progress[-1][2] >= 0
     assert not window.status.progress.isVisibleTo(window)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from shipviewer._qt.image_list import SUMMARY_ROLE
 from shipviewer._qt.status_bar import NO_MODEL
 from shipviewer.catalog import Filter, Status
-from shipviewer.current_image import PREDICTION, TRUTH
+from shipviewer.current_image import ANNOTATION, PREDICTION, TRUTH
 
 from .helpers import wait_for_current, wait_for_images, wait_for_model
 
@@ -37,7 +37,7 @@ def test_open_folder_shows_the_first_image_with_predicted_ships(
     assert window.status.model_label.text().startswith("mean-test · CPU")
     assert window.windowTitle().startswith("a.png")
     row = window.image_list.model.index(0)
-    assert window.image_list.model.data(row, SUMMARY_ROLE) == "predicted · 2 ships"
+    assert window.image_list.model.data(row, SUMMARY_ROLE) == "unreviewed · 2 ships"
 
 
 def test_keyboard_and_list_navigation(qtbot, make_window, model, blob_folder) -> None:
@@ -64,7 +64,7 @@ def test_keyboard_and_list_navigation(qtbot, make_window, model, blob_folder) ->
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     wait_for_current(qtbot, window, "b.png")
     # Every image the user passes is predicted ahead or on arrival.
-    qtbot.waitUntil(lambda: all(e.status is Status.PREDICTED for e in window.controller.catalog.entries))
+    qtbot.waitUntil(lambda: all(e.status is Status.UNREVIEWED for e in window.controller.catalog.entries))
 
 
 def test_threshold_slider_changes_the_overlay_without_running_the_model(
@@ -100,17 +100,21 @@ def test_overlay_toggles_opacity_and_outline(qtbot, make_window, model, blob_fol
     wait_for_model(qtbot, window)
     wait_for_current(qtbot, window, "a.png")
     layer = window.canvas.layers[PREDICTION]
+    # The editable annotation (seeded from the prediction) is filled; the model's ships are outlined under it.
+    qtbot.waitUntil(lambda: window.edit.doc is not None and window.edit.doc.n_ships == 2)
+    assert layer.outline_only
+    annotation = window.canvas.layers[ANNOTATION]
     window.activateWindow()
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_O)
     assert not window.controller.options.overlay_visible and not layer.isVisible()
     assert not window.overlay_panel.show_overlay.isChecked()
     window.actions_["toggle_overlay"].trigger()
-    assert layer.isVisible()
-    filled = int(layer._buffer[..., 3].astype(bool).sum())
+    assert layer.isVisible() and annotation.isVisible()
+    filled = int(annotation._buffer[..., 3].astype(bool).sum())
     window.actions_["outline_only"].trigger()
     assert window.overlay_panel.outline_only.isChecked()
-    outlined = int(layer._buffer[..., 3].astype(bool).sum())
+    outlined = int(annotation._buffer[..., 3].astype(bool).sum())
     assert 0 < outlined < filled
     window.overlay_panel.opacity.setValue(100)
     assert window.controller.options.opacity == 1.0
@@ -155,8 +159,8 @@ def test_filters_and_search(qtbot, make_window, model, blob_folder) -> None:
     window.actions_["search"].trigger()
     qtbot.keyClicks(panel.search, "d.p")
     assert panel.model.rowCount() == 2  # the match, and the pinned image on screen
-    window.actions_["mark_reviewed"].trigger()
-    assert window.controller.catalog[0].status is Status.REVIEWED
+    window.actions_["accept"].trigger()
+    assert window.controller.catalog[0].status is Status.ACCEPTED
     assert "ms/image" in window.status.model_label.text()
 
 

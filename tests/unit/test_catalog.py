@@ -52,7 +52,7 @@ def test_filters_and_search() -> None:
     catalog.set_prediction(0, 2)
     catalog.set_prediction(1, 0)
     catalog.set_truth({"img2.jpg": ["1 3"]})
-    catalog.set_status(3, Status.REVIEWED)
+    catalog.set_status(3, Status.ACCEPTED)
     catalog.set_problem(4, "empty file (0 bytes)")
     view.set_filter(Filter.WITH_SHIPS)
     assert [view.index_at(r) for r in range(len(view))] == [0, 2]
@@ -95,7 +95,7 @@ def test_pinned_entry_stays_until_unpinned() -> None:
     view = CatalogView(catalog)
     view.set_filter(Filter.UNREVIEWED)
     view.pin(1)
-    catalog.set_status(1, Status.REVIEWED)
+    catalog.set_status(1, Status.ACCEPTED)
     assert view.row_of(1) == 1
     view.pin(2)
     assert view.row_of(1) == -1
@@ -123,11 +123,11 @@ def test_forget_predictions_keeps_reviews_and_resets() -> None:
     rec = Recorder(view)
     catalog.set_prediction(0, 1)
     catalog.set_prediction(1, 1)
-    catalog.set_status(1, Status.REVIEWED)
+    catalog.set_status(1, Status.ACCEPTED)
     catalog.forget_predictions()
     assert [e.status for e in catalog.entries] == [
         Status.NOT_PREDICTED,
-        Status.REVIEWED,
+        Status.ACCEPTED,
         Status.NOT_PREDICTED,
     ]
     assert catalog[0].n_pred is None and catalog[1].n_pred == 1
@@ -139,7 +139,7 @@ def test_counts() -> None:
     catalog.set_prediction(0, 2)
     catalog.set_problem(2, "corrupt")
     counts = catalog.counts()
-    assert counts["predicted"] == 1 and counts["not predicted"] == 2
+    assert counts["unreviewed"] == 1 and counts["not predicted"] == 2
     assert counts["problems"] == 1 and counts["with ships"] == 1
 
 
@@ -166,4 +166,12 @@ def test_rows_are_not_tracked_by_the_garbage_collector() -> None:
     gc.collect()
     # Full collections would otherwise walk 100,000 entries and stall the UI thread.
     assert not any(gc.is_tracked(row) for row in catalog._rows)
-    assert catalog[1].n_pred == 2 and catalog[1].status is Status.PREDICTED
+    assert catalog[1].n_pred == 2 and catalog[1].status is Status.UNREVIEWED
+
+
+def test_status_from_the_review_store() -> None:
+    assert Status.from_review("unreviewed", predicted=False) is Status.NOT_PREDICTED
+    assert Status.from_review("unreviewed", predicted=True) is Status.UNREVIEWED
+    assert Status.from_review("confirmed_empty", predicted=False) is Status.CONFIRMED_EMPTY
+    assert Status.CONFIRMED_EMPTY.label == "confirmed empty"
+    assert [s.reviewed for s in Status] == [False, False, False, True, True, True]

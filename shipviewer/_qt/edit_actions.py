@@ -1,0 +1,180 @@
+"""The editing and review commands: actions with their shortcuts, the Edit and Review menus, the edit
+tool bar (tools, brush size, grow/shrink pixels, smallest ship, review order).
+
+Actions call the :class:`~shipviewer._qt.editing.EditController` and the :class:`~shipviewer._qt.tools.
+ToolDriver` directly; the file dialogs for CSV import and export are the window's (``dialogs``).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QActionGroup
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSpinBox, QToolBar
+
+from ..edits import BRUSH_STEPS
+from ..review import ORDERS
+from .actions import Actions
+from .editing import EditController
+from .tools import Tool, ToolDriver
+
+TOOL_KEYS: dict[Tool, tuple[str, str]] = {
+    Tool.SELECT: ("&Select Ships", "S"),
+    Tool.BRUSH: ("&Brush", "B"),
+    Tool.ERASER: ("&Eraser", "E"),
+    Tool.POLYGON_ADD: ("&Polygon Add", "L"),
+    Tool.POLYGON_CUT: ("Polygon &Cut", "Shift+L"),
+    Tool.FILL: ("Bucket &Fill", "K"),
+    Tool.DELETE: ("&Delete Ship (click)", "D"),
+    Tool.SPLIT: ("Sp&lit Along a Line", "C"),
+}
+ORDER_TEXT = {"path": "path", "uncertainty": "model uncertainty", "disagreement": "disagreement with truth"}
+
+
+class CsvDialogs(Protocol):
+    def choose_import_annotations(self) -> None: ...
+    def choose_import_truth(self) -> None: ...
+    def choose_export(self) -> None: ...
+    def choose_export_reviewed(self) -> None: ...
+
+
+class EditWidgets:
+    """The tool bar's value widgets, kept in step with the controller."""
+
+    def __init__(self, toolbar: QToolBar, edit: EditController) -> None:
+        self.brush = self._spin(toolbar, "Brush", BRUSH_STEPS[0], BRUSH_STEPS[-1], edit.brush_size, "px")
+        self.morph = self._spin(toolbar, "Grow/shrink", 1, 50, edit.morph_pixels, "px")
+        self.min_ship = self._spin(toolbar, "Smallest ship", 1, 10_000, edit.min_ship_pixels, "px")
+        toolbar.addWidget(QLabel(" Queue "))
+        self.order = QComboBox()
+        self.order.setObjectName("review-order")
+        for order in ORDERS:
+            self.order.addItem(ORDER_TEXT[order], order)
+        self.order.setToolTip("The order in which Accept and Next Unreviewed go through the images")
+        toolbar.addWidget(self.order)
+        self.brush.valueChanged.connect(lambda v: setattr(edit, "brush_size", v))
+        self.morph.valueChanged.connect(lambda v: setattr(edit, "morph_pixels", v))
+        self.min_ship.valueChanged.connect(lambda v: setattr(edit, "min_ship_pixels", v))
+        self.order.currentIndexChanged.connect(lambda i: edit.set_order(self.order.itemData(i)))
+        edit.state_changed.connect(lambda: self.sync(edit))
+
+    @staticmethod
+    def _spin(toolbar: QToolBar, label: str, low: int, high: int, value: int, suffix: str) -> QSpinBox:
+        toolbar.addWidget(QLabel(f" {label} "))
+        spin = QSpinBox()
+        spin.setObjectName(label.lower().replace("/", "-").replace(" ", "-"))
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setSuffix(f" {suffix}")
+        spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # keys stay with the canvas
+        toolbar.addWidget(spin)
+        return spin
+
+    def sync(self, edit: EditController) -> None:
+        with QSignalBlocker(self.brush):
+            self.brush.setValue(edit.brush_size)
+
+
+def create_edit_actions(
+    actions: Actions, window: QMainWindow, edit: EditController, tools: ToolDriver, dialogs: CsvDialogs
+) -> EditWidgets:
+    """Add the editing and review actions to ``actions``, the menus and an edit tool bar."""
+    a = actions
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    for tool, (text, key) in TOOL_KEYS.items():
+        action = a.add(
+            f"tool_{tool.value}", text, lambda on, t=tool: on and tools.set_tool(t), key, checkable=True
+        )
+        group.addAction(action)
+    a[f"tool_{Tool.SELECT.value}"].setChecked(True)
+    tools.tool_changed.connect(lambda name: a[f"tool_{name}"].setChecked(True))
+
+    a.add("brush_bigger", "Bigger Brush", lambda: edit.step_brush(+1), "]")
+    a.add("brush_smaller", "Smaller Brush", lambda: edit.step_brush(-1), "[")
+    a.add("merge", "&Merge Selected Ships", edit.merge, "M")
+    a.add("delete_selected", "Delete Selected Ships", edit.delete_selected, ["Del", "Backspace"])
+    a.add("grow", "&Grow by N px", edit.grow, ".")
+    a.add("shrink", "S&hrink by N px", edit.shrink, ",")
+    a.add("fill_holes", "Fill &Holes", edit.fill_holes, "H")
+    a.add("remove_small", "&Remove Ships Under N px", edit.remove_small, "R")
+    a.add("accept_prediction", "Accept the Model's &Prediction", edit.accept_prediction, "Shift+A")
+    a.add("clear", "Cl&ear All Ships", edit.clear, "Shift+Del")
+    a.add("undo", "&Undo", edit.undo, "Ctrl+Z")
+    a.add("redo", "&Redo", edit.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+
+    a.add("accept", "&Accept and Next", edit.accept, "A")
+    a.add("confirm_empty", "Confirm &No Ships and Next", edit.confirm_empty, "N")
+    a.add("reject", "&Reject and Next", edit.reject, "X")
+    a.add("next_unreviewed", "Next &Unreviewed", edit.next_unreviewed, "U")
+
+    a.add("import_annotations", "Import Annotations CSV…", dialogs.choose_import_annotations, "Ctrl+Shift+I")
+    a.add("import_truth", "Import Ground Truth CSV…", dialogs.choose_import_truth)
+    a.add("export", "&Export CSV…", dialogs.choose_export, "Ctrl+E")
+    a.add("export_reviewed", "Export Reviewed Only…", dialogs.choose_export_reviewed, "Ctrl+Shift+E")
+
+    menus = window.menuBar()
+    file_menu = next(m for m in menus.findChildren(QMenu) if m.title() == "&File")
+    quit_action = a["quit"]
+    for name in ("import_annotations", "import_truth", "export", "export_reviewed"):
+        file_menu.insertAction(quit_action, a[name])
+    file_menu.insertSeparator(quit_action)
+
+    edit_menu = QMenu("&Edit", window)
+    for names in (
+        ("undo", "redo"),
+        tuple(f"tool_{t.value}" for t in TOOL_KEYS),
+        ("brush_bigger", "brush_smaller"),
+        ("merge", "delete_selected", "grow", "shrink", "fill_holes", "remove_small"),
+        ("accept_prediction", "clear"),
+    ):
+        for name in names:
+            edit_menu.addAction(a[name])
+        edit_menu.addSeparator()
+    view_menu = next(m for m in menus.findChildren(QMenu) if m.title() == "&View")
+    menus.insertMenu(view_menu.menuAction(), edit_menu)
+
+    review_menu = next(m for m in menus.findChildren(QMenu) if m.title() == "&Review")
+    for name in ("accept", "confirm_empty", "reject", "next_unreviewed"):
+        review_menu.addAction(a[name])
+
+    toolbar = QToolBar("Edit", window)
+    toolbar.setObjectName("edit-toolbar")
+    toolbar.setMovable(False)
+    for name in ("undo", "redo", None, *(f"tool_{t.value}" for t in TOOL_KEYS), None):
+        if name is None:
+            toolbar.addSeparator()
+        else:
+            toolbar.addAction(a[name])
+    widgets = EditWidgets(toolbar, edit)
+    toolbar.addSeparator()
+    for name in ("accept", "confirm_empty", "reject"):
+        toolbar.addAction(a[name])
+    window.addToolBarBreak()
+    window.addToolBar(toolbar)
+    return widgets
+
+
+def update_edit_actions(actions: Actions, edit: EditController) -> None:
+    """Enable what the current image allows: editing needs a document, undo a step to undo."""
+    doc = edit.doc
+    editable = doc is not None
+    for name, on in (
+        ("undo", editable and doc.can_undo),  # type: ignore[union-attr]
+        ("redo", editable and doc.can_redo),  # type: ignore[union-attr]
+        ("merge", editable and len(edit.selected) > 1),
+        ("accept", editable),
+        ("confirm_empty", editable),
+        ("reject", editable),
+        ("next_unreviewed", edit.workspace is not None),
+        ("import_annotations", edit.workspace is not None),
+        ("import_truth", edit.workspace is not None),
+        ("export", edit.workspace is not None),
+        ("export_reviewed", edit.workspace is not None),
+        *(
+            (name, editable)
+            for name in ("grow", "shrink", "fill_holes", "remove_small", "clear", "accept_prediction")
+        ),
+    ):
+        actions[name].setEnabled(bool(on))
