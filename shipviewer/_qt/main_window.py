@@ -222,8 +222,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_layer_style(ANNOTATION, o.opacity, o.outline_only)
         # Under the editable annotation, the model's ships are outlines: what the user changed shows.
         self.canvas.set_layer_style(PREDICTION, o.opacity, o.outline_only or editing)
-        # Shown together, the truth is outlined so the prediction's fill stays readable under it.
-        self.canvas.set_layer_style(TRUTH, o.opacity, o.outline_only or both)
+        # Shown together, the truth is outlined so the prediction's (or the annotation's) fill stays readable.
+        self.canvas.set_layer_style(TRUTH, o.opacity, o.outline_only or both or editing)
 
     def _sync_option_actions(self) -> None:
         o = self.controller.options

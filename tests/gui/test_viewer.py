@@ -136,7 +136,8 @@ def test_ground_truth_layer_from_a_csv(qtbot, make_window, model, blob_folder) -
     # Truth and prediction shown together: truth is outlined.
     assert window.canvas.layers[TRUTH].outline_only
     window.actions_["show_prediction"].trigger()
-    assert not window.canvas.layers[TRUTH].outline_only
+    # The editable annotation is filled, so the truth stays an outline over it.
+    assert window.canvas.layers[TRUTH].outline_only
     window.actions_["show_truth"].trigger()
     assert not window.canvas.layers[TRUTH].isVisible()
 
