@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage
 
 from ..catalog import Filter
@@ -49,6 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--running", type=float, default=None, help="grab while predict all runs, after S s")
     parser.add_argument("--cursor", default=None, help="X,Y image pixel to report in the status bar")
     parser.add_argument("--filter", default=None, choices=[f.name.lower() for f in Filter])
+    parser.add_argument("--import-annotations", default=None, help="CSV to import as the annotations")
+    parser.add_argument("--import-truth", default=None, help="CSV to import as the ground truth")
+    parser.add_argument(
+        "--edit",
+        action="append",
+        default=[],
+        help="TOOL:X,Y X,Y ... a drag with an edit tool (brush, eraser, polygon_add, split, select...)",
+    )
+    parser.add_argument("--brush", type=int, default=None, help="brush diameter for --edit")
+    parser.add_argument("--sketch", default=None, help="X,Y X,Y ... a polygon being drawn (not released)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -93,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.running:
         c.predict_all()
         _wait(lambda: False, args.running)
+    if args.import_annotations:
+        window.edit.import_csv(args.import_annotations, "annotations")
+    if args.import_truth:
+        window.edit.import_csv(args.import_truth, "truth")
+    _edit(window, args.edit, args.brush, args.sketch)
     if args.filter:
         window.image_list.set_filter(Filter[args.filter.upper()])
     if args.zoom:
@@ -120,6 +135,32 @@ def main(argv: list[str] | None = None) -> int:
     window.close()
     app.quit()
     return 0
+
+
+def _points(text: str) -> list[QPointF]:
+    """'X,Y X,Y ...' image pixels as scene points (pixel centres)."""
+    return [QPointF(float(x) + 0.5, float(y) + 0.5) for x, y in (p.split(",") for p in text.split())]
+
+
+def _edit(window: MainWindow, edits: list[str], brush: int | None, sketch: str | None) -> None:
+    """Replay drags with the edit tools, then leave a polygon outline half drawn (editing in progress)."""
+    tools = window.tools
+    if brush is not None:
+        window.edit.brush_size = brush
+    for spec in edits:
+        tool, _, points = spec.partition(":")
+        drag = _points(points)
+        tools.set_tool(tool)
+        tools.press(drag[0])
+        for point in drag[1:]:
+            tools.move(point)
+        tools.release(drag[-1])
+    if sketch:
+        drag = _points(sketch)
+        tools.set_tool("polygon_add")
+        tools.press(drag[0])
+        for point in drag[1:]:
+            tools.move(point)
 
 
 if __name__ == "__main__":
