@@ -15,7 +15,7 @@ from shipviewer.catalog import Status
 from shipviewer.current_image import ANNOTATION
 from shipviewer.rle import decode
 
-from .helpers import wait_for_current, wait_for_images, wait_for_model
+from .helpers import wait_for_current, wait_for_images, wait_for_message, wait_for_model
 
 pytestmark = pytest.mark.gui
 
@@ -195,3 +195,39 @@ def test_select_merge_delete_and_tools_report_errors(qtbot, make_window, model, 
     key(qtbot, window, Qt.Key.Key_BracketRight)
     assert edit.brush_size > size
     assert window.edit_widgets.brush.value() == edit.brush_size
+
+
+def test_truth_import_scores_queue_order_reject_and_bad_rows(
+    qtbot, make_window, model, folder, tmp_path
+) -> None:
+    window = open_folder(qtbot, make_window, model, folder)
+    edit = window.edit
+    # Truth for a.png: only its first ship (so the annotation, seeded from the model, scores below 1);
+    # b.png's truth has no ship, c.png's one; a malformed row is reported with its line number.
+    first = edit.workspace.prediction("a.png").rles[0]
+    truth = tmp_path / "truth.csv"
+    truth.write_text(f"ImageId,EncodedPixels\na.png,{first}\nb.png,\nc.png,1 5\nc.png,not an rle\n")
+    edit.import_csv(str(truth), "truth")
+    box = wait_for_message(qtbot, window)
+    assert "truth.csv:5: c.png" in box.detailedText()
+    box.close()
+    text = window.status.review_label.text()
+    assert "F2 " in text and "IoU " in text and "F2 1.00" not in text
+    assert window.controller.catalog[0].n_truth == 1
+    # Order by disagreement with the truth: the worst image comes first after a.png is rejected.
+    window.edit_widgets.order.setCurrentIndex(window.edit_widgets.order.findData("disagreement"))
+    assert edit.order == "disagreement"
+    key(qtbot, window, Qt.Key.Key_X)
+    assert edit.workspace.status("a.png").value == "rejected"
+    qtbot.waitUntil(lambda: edit.image_id is not None and edit.image_id != "a.png")
+    assert window.controller.catalog[0].status is Status.REJECTED
+    # Rejected images never go out; an import of annotations replaces unedited ones.
+    annotations = tmp_path / "annotations.csv"
+    annotations.write_text("ImageId,EncodedPixels\nc.png,1 5\n")
+    edit.import_csv(str(annotations), "annotations")
+    out = tmp_path / "out.csv"
+    assert edit.export_csv(str(out))
+    ships = read_csv(out).ships
+    assert "a.png" not in ships and ships["c.png"] == ["1 5"]
+    # Export into a folder that does not exist: a dialog, no traceback.
+    assert not edit.export_csv(str(tmp_path / "missing" / "x.csv"))
