@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,12 +44,17 @@ def workspace_folder(paths: Sequence[str]) -> str | None:
     return None
 
 
+MAX_PENDING = 256  # predictions kept while a session opens
+
+
 class EditController(QObject):
     message = Signal(str)  # a line for the status bar
     error = Signal(str, str, str)  # title, text, details: for a message box
     state_changed = Signal()  # editing possible or not, undo/redo: actions to enable
     selection_changed = Signal()  # the selected ships
     review_changed = Signal()  # progress, the current image's status or scores
+    session_opened = Signal()  # a folder's session finished opening (in the background)
+    _opened = Signal(int, str, object)  # generation, folder, Workspace or the exception (worker → UI thread)
 
     def __init__(self, viewer: ViewerController, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +71,9 @@ class EditController(QObject):
         self._stroke_label = 0
         self._erasing = False
         self._last: Point | None = None
+        self._generation = 0  # bumped by every open and close: a late background open is discarded
+        self._pending: list[PredictResult] = []  # predictions made while the session was still opening
+        self._opened.connect(self._on_opened)
         viewer.images_opened.connect(self.open_workspace)
         viewer.current_changed.connect(self._on_current_changed)
         viewer.catalog.inserted.connect(self._on_inserted)
@@ -76,17 +85,38 @@ class EditController(QObject):
 
     # --- the workspace ---------------------------------------------------------------------------------
     def open_workspace(self, paths: list[str]) -> None:
-        """Open the session of the folder just opened (closing the previous one)."""
+        """Open the session of the folder just opened (closing the previous one).
+
+        Opening records every image of the folder in the store (100,000 files take seconds), so it runs
+        in a background thread; the images show at once and editing starts when the session is ready.
+        """
         self.close()
         folder = workspace_folder(paths)
         if folder is None:
             self.message.emit("Editing needs one folder: open a folder (or images of one folder)")
             return
+        generation = self._generation
+        self.message.emit(f"Opening the session of {folder}…")
+        threading.Thread(
+            target=self._open_in_background, args=(generation, folder), name="open-session", daemon=True
+        ).start()
+
+    def _open_in_background(self, generation: int, folder: str) -> None:
         try:
-            self.workspace = Workspace.open(folder)
+            result: object = Workspace.open(folder)
         except USER_ERRORS as exc:
-            self.error.emit("Editing is off", f"Cannot open the session of {folder}: {exc}", "")
+            result = exc
+        self._opened.emit(generation, folder, result)
+
+    def _on_opened(self, generation: int, folder: str, result: object) -> None:
+        if generation != self._generation:  # closed or reopened meanwhile
+            if isinstance(result, Workspace):
+                result.close()
             return
+        if not isinstance(result, Workspace):
+            self.error.emit("Editing is off", f"Cannot open the session of {folder}: {result}", "")
+            return
+        self.workspace = result
         self.workspace.connect(self._on_saved)
         self._records = {r.image_id: r for r in self.workspace.records()}
         truth = self.workspace.store.all_truth()
@@ -94,12 +124,18 @@ class EditController(QObject):
             self.viewer.catalog.set_truth({Path(k).name: v for k, v in truth.items()})
         self._refresh_statuses(range(len(self.viewer.catalog)))
         self._on_current_changed(self.viewer.current.index)
+        pending, self._pending = self._pending, []
+        for prediction in pending:
+            self._on_predicted(prediction)
         self.message.emit(f"Session {self.workspace.store.path} · {self.workspace.progress()}")
         self.state_changed.emit()
         self.review_changed.emit()
+        self.session_opened.emit()
 
     def close(self) -> None:
         """Save a stroke in progress and close the session (idempotent)."""
+        self._generation += 1
+        self._pending = []
         self._release_document()
         if self.workspace is not None:
             self.workspace.close()
@@ -417,6 +453,8 @@ class EditController(QObject):
         """Store what the viewer's model found (apart from the annotation, which it may seed)."""
         workspace, session = self.workspace, self.viewer.session
         catalog = self.viewer.catalog
+        if workspace is None and session is not None and len(self._pending) < MAX_PENDING:
+            self._pending.append(result)  # the session is still opening: store it once it is
         if workspace is None or session is None:
             return
         if result.index >= len(catalog) or catalog[result.index].path != result.path:
