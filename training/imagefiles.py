@@ -7,16 +7,11 @@ TensorFlow would otherwise stop a whole epoch on the first unreadable file.
 from __future__ import annotations
 
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-_JPEG_SOI = b"\xff\xd8"
-_JPEG_EOI = b"\xff\xd9"
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_IEND = b"IEND"
-# Start-of-frame markers: C0-CF except C4 (Huffman tables), C8 (reserved) and CC (arithmetic coding).
-_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+from shipviewer.image_header import JPEG_EOI, JPEG_SOI, PNG_IEND, PNG_SIGNATURE, jpeg_size, png_size
+
 _HEAD_BYTES = 256 * 1024
 _TAIL_BYTES = 64
 
@@ -36,38 +31,6 @@ class ImageInfo:
         return not self.problem
 
 
-def _jpeg_size(head: bytes) -> tuple[int, int] | None:
-    """(height, width) from the first start-of-frame segment, walking the marker segments."""
-    i = 2
-    while i + 4 <= len(head):
-        if head[i] != 0xFF:
-            return None
-        marker = head[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", head[i + 2 : i + 4])
-        if marker in _SOF_MARKERS:
-            if i + 9 > len(head):
-                return None
-            height, width = struct.unpack(">HH", head[i + 5 : i + 9])
-            return height, width
-        if marker == 0xDA:  # start of scan before any frame header
-            return None
-        i += 2 + length
-    return None
-
-
-def _png_size(head: bytes) -> tuple[int, int] | None:
-    if len(head) < 24 or head[12:16] != b"IHDR":
-        return None
-    width, height = struct.unpack(">II", head[16:24])
-    return height, width
-
-
 def probe(path: str | os.PathLike[str]) -> ImageInfo:
     """Check one image file from its header and tail; never raises for a bad file."""
     path = Path(path)
@@ -83,10 +46,10 @@ def probe(path: str | os.PathLike[str]) -> ImageInfo:
         return ImageInfo(path, problem=f"unreadable ({exc.strerror or exc})")
     if not head:
         return ImageInfo(path, problem="empty file")
-    if head.startswith(_JPEG_SOI):
-        kind, shape, complete = "jpeg", _jpeg_size(head), _JPEG_EOI in tail
-    elif head.startswith(_PNG_SIGNATURE):
-        kind, shape, complete = "png", _png_size(head), _PNG_IEND in tail
+    if head.startswith(JPEG_SOI):
+        kind, shape, complete = "jpeg", jpeg_size(head), JPEG_EOI in tail
+    elif head.startswith(PNG_SIGNATURE):
+        kind, shape, complete = "png", png_size(head), PNG_IEND in tail
     else:
         return ImageInfo(path, problem="not a JPEG or PNG image")
     if shape is None or min(shape) < 1:
