@@ -24,6 +24,8 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--calibration", type=Path, metavar="DIR", help="images to calibrate int8 on (and check)")
     p.add_argument("--calibration-images", type=int, default=24, metavar="N")
     p.add_argument("--name", default=None, help="model name stored in the metadata")
+    p.add_argument("--threshold", type=float, default=None, help="recommended threshold (default: the run's)")
+    p.add_argument("--min-size", type=int, default=None, metavar="PX", help="recommended minimum ship size")
     p.set_defaults(handler=run_export)
 
 
@@ -39,6 +41,10 @@ def run_export(args: argparse.Namespace) -> int:
     metadata = metadata_from_run(args.model)
     if args.name:
         metadata = replace(metadata, name=args.name)
+    if args.threshold is not None:
+        metadata = replace(metadata, threshold=args.threshold)
+    if args.min_size is not None:
+        metadata = replace(metadata, min_size=args.min_size)
     fp32_out = args.out.with_name(f"{args.out.stem}-fp32.onnx") if args.quantize else args.out
     report = export_onnx(args.model, fp32_out, opset=args.opset, metadata=metadata)
     print(report.summary())

@@ -87,12 +87,15 @@ def metadata_from_run(model_path: str | os.PathLike[str]) -> ModelMetadata:
         return meta
     config = json.loads(config_path.read_text())
     pre = config.get("preprocessing", {}) if isinstance(config.get("preprocessing"), dict) else {}
+    post = config.get("postprocessing", {}) if isinstance(config.get("postprocessing"), dict) else {}
     scores = config.get("validation", {}) if isinstance(config.get("validation"), dict) else {}
     return replace(
         meta,
         name=str(config.get("name", run_dir.name)),
         pixel_scale=float(pre.get("scale", config.get("pixel_scale", meta.pixel_scale))),
         pixel_offset=float(pre.get("offset", config.get("pixel_offset", meta.pixel_offset))),
+        threshold=float(post.get("threshold", meta.threshold)),
+        min_size=int(post.get("min_size", meta.min_size)),
         training_data=str(config.get("data", config.get("csv", ""))),
         validation_f2=_maybe_float(scores.get("f2", config.get("val_f2"))),
         validation_dice=_maybe_float(scores.get("dice", config.get("val_dice"))),
@@ -185,6 +188,10 @@ def export_onnx(
     model = load_keras_model(model_path)
     _check_model_shape(model, model_path)
     metadata = replace(metadata or metadata_from_run(model_path), input_layout="NCHW", precision="fp32")
+    if not metadata.version:
+        from shipviewer import __version__
+
+        metadata = replace(metadata, version=f"shipviewer {__version__}")
     clone = export_ready_clone(model)
     spec = (tf.TensorSpec((None, None, None, 3), tf.float32, name="image"),)
 

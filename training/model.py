@@ -18,6 +18,9 @@ ENCODER_FILTERS: tuple[int, ...] = (32, 32, 64, 64, 512)
 DECODER_FILTERS: tuple[int, ...] = (512, 64, 64, 32, 32)
 DECODER_CONVS_PER_STAGE = 2
 assert len(ENCODER_FILTERS) == len(DECODER_FILTERS) == N_POOLINGS
+# Batch-norm running statistics follow the weights closely (Keras' 0.99 lags for hundreds of steps, and
+# a short CPU run then predicts with statistics of a network that no longer exists).
+BN_MOMENTUM = 0.9
 INPUT_NAME = "image"
 OUTPUT_NAME = "probability"
 
@@ -32,7 +35,7 @@ def _conv(x: keras.KerasTensor, filters: int, name: str, batch_norm: bool) -> ke
     if not batch_norm:
         return layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv")(x)
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 

@@ -33,7 +33,9 @@ def tiny_keras(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_export_has_parity_no_transpose_and_metadata(tiny_keras: Path, tmp_path: Path) -> None:
-    meta = ModelMetadata(name="tiny", threshold=0.4, min_size=7, training_data="synth", validation_f2=0.5)
+    meta = ModelMetadata(
+        name="tiny", threshold=0.4, min_size=7, training_data="synth", validation_f2=0.5, version="tiny-1"
+    )
     report = export_onnx(tiny_keras, tmp_path / "tiny.onnx", metadata=meta, parity_images=images())
     assert report.max_abs_diff is not None and report.max_abs_diff <= 1e-4
     assert report.n_transposes == 0
@@ -52,6 +54,7 @@ def test_exported_model_finds_what_keras_finds(tmp_path: Path) -> None:
     scene[10:20, 30:60] = 240  # a bright 10x30 'ship'
     scene[60:64, 100:104] = 250  # a 4x4 speck
     session = InferenceSession(onnx_path)
+    assert session.metadata.version.startswith("shipviewer ")  # filled in when the run gives none
     ships = session.ships(scene, threshold=0.5, min_size=20)
     assert len(ships) == 1
     assert rle.decode(ships[0], (96, 128)).sum() == 300
