@@ -78,7 +78,11 @@ class Progress:
 
 
 def progress(statuses: Iterable[Status | str]) -> Progress:
-    counts = Counter(Status(s) for s in statuses)
+    return progress_from_counts(Counter(Status(s) for s in statuses))
+
+
+def progress_from_counts(counts: Mapping[Status, int]) -> Progress:
+    """:func:`progress` from the number of images in each status (as a store can count them)."""
     reviewed = sum(n for s, n in counts.items() if s in REVIEWED)
     return Progress(reviewed, sum(counts.values()), {s: counts.get(s, 0) for s in Status})
 

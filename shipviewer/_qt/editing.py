@@ -102,27 +102,34 @@ class EditController(QObject):
         ).start()
 
     def _open_in_background(self, generation: int, folder: str) -> None:
+        """Open the store and read what the UI needs from it (records, truth) off the UI thread."""
         try:
-            result: object = Workspace.open(folder)
+            workspace = Workspace.open(folder)
+            records = {r.image_id: r for r in workspace.records()}
+            result: object = (workspace, records, workspace.store.all_truth())
         except USER_ERRORS as exc:
             result = exc
         self._opened.emit(generation, folder, result)
 
     def _on_opened(self, generation: int, folder: str, result: object) -> None:
         if generation != self._generation:  # closed or reopened meanwhile
-            if isinstance(result, Workspace):
-                result.close()
+            if isinstance(result, tuple):
+                result[0].close()
             return
-        if not isinstance(result, Workspace):
+        if not isinstance(result, tuple):
             self.error.emit("Editing is off", f"Cannot open the session of {folder}: {result}", "")
             return
-        self.workspace = result
+        self.workspace, self._records, truth = result
         self.workspace.connect(self._on_saved)
-        self._records = {r.image_id: r for r in self.workspace.records()}
-        truth = self.workspace.store.all_truth()
         if truth:
             self.viewer.catalog.set_truth({Path(k).name: v for k, v in truth.items()})
-        self._refresh_statuses(range(len(self.viewer.catalog)))
+        # Rows start as "not predicted"; only images with work or a prediction need their row updated
+        # (a fresh 100,000-image folder touches none, so the UI thread never walks every row here).
+        for image_id, record in self._records.items():
+            if record.status.value != "unreviewed" or record.has_prediction or record.annotated is not None:
+                index = self._index_of(image_id)
+                if index >= 0:
+                    self._refresh_statuses(range(index, index + 1))
         self._on_current_changed(self.viewer.current.index)
         pending, self._pending = self._pending, []
         for prediction in pending:

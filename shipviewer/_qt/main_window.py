@@ -127,13 +127,14 @@ class MainWindow(QMainWindow):
         e.review_changed.connect(self._update_review_text)
 
     # --- starting ----------------------------------------------------------------------------------------
-    def start(self, paths: list[str], model: str | None = None) -> None:
-        """What ``shipviewer [PATH...]`` opens: the paths (or the bundled samples) and the model."""
+    def start(self, paths: list[str], model: str | None = None, *, default_model: bool = True) -> None:
+        """What ``shipviewer [PATH...]`` opens: the paths (or the bundled samples) and the model
+        (``model``, else the bundled one, else the last one opened; none with ``default_model=False``)."""
         from resources import default_model_path, samples_dir
 
         if model:
             self.controller.load_model(model)
-        elif not any(str(p).lower().endswith(".onnx") for p in paths):
+        elif default_model and not any(str(p).lower().endswith(".onnx") for p in paths):
             remembered = self.settings.model_path
             if default_model_path().is_file():
                 self.controller.load_model(default_model_path())

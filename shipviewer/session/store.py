@@ -504,6 +504,11 @@ class SessionStore:
         assert row is not None
         return Status(row[0])
 
+    def status_counts(self) -> dict[Status, int]:
+        """How many present images are in each status, counted by SQLite (no row per image)."""
+        rows = self._rows("SELECT status, COUNT(*) FROM images WHERE present = 1 GROUP BY status")
+        return {Status(s): int(n) for s, n in rows}
+
     def statuses(self) -> dict[str, Status]:
         """Status of every present image."""
         return {p: Status(s) for p, s in self._rows("SELECT path, status FROM images WHERE present = 1")}

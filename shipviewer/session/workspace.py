@@ -25,7 +25,7 @@ from ..review import (
     disagreement,
     image_metrics,
     order_images,
-    progress,
+    progress_from_counts,
     uncertainty,
 )
 from ..undo import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, History
@@ -279,7 +279,7 @@ class Workspace:
 
     def progress(self) -> Progress:
         """N of M reviewed."""
-        return progress(self.store.statuses().values())
+        return progress_from_counts(self.store.status_counts())
 
     # --- the model and the truth ----------------------------------------------------------------
     def set_prediction(

@@ -88,18 +88,21 @@ def test_options_recent_folders_and_window_state_are_remembered(
     assert (again.size().width(), again.size().height()) == (700, 500)
 
 
-def test_no_path_opens_the_bundled_samples(qtbot, make_window) -> None:
-    from resources import samples_dir
+def test_no_path_opens_the_bundled_samples_with_the_bundled_model(qtbot, make_window) -> None:
+    from resources import default_model_path, samples_dir
 
     if not any(samples_dir().glob("*.jpg")):
         pytest.skip("the bundled samples are not there yet")
     window = make_window()
     window.start([])
-    n = len(list(samples_dir().glob("*.jpg")))
-    wait_for_images(qtbot, window, n)
+    names = sorted(p.name for p in samples_dir().glob("*.jpg"))
+    wait_for_images(qtbot, window, len(names))
     qtbot.waitUntil(lambda: window.controller.current.rgb is not None)
     if (samples_dir() / "labels.csv").is_file():
         qtbot.waitUntil(lambda: bool(window.controller.catalog.truth))
+    if default_model_path().is_file():
+        wait_for_model(qtbot, window, "shipviewer-segnet-w05-synth", timeout=30_000)
+        wait_for_current(qtbot, window, names[0], predicted=True, timeout=30_000)
 
 
 def test_closing_leaves_no_thread_running(qtbot, make_window, model, many) -> None:

@@ -210,7 +210,7 @@ def test_canvas_fit_zoom_pan_and_cursor_readout(qtbot, make_window, model, blob_
 
 def test_without_a_model_images_still_show(qtbot, make_window, blob_folder) -> None:
     window = make_window()
-    window.start([str(blob_folder)])
+    window.start([str(blob_folder)], default_model=False)
     wait_for_images(qtbot, window, 4)
     wait_for_current(qtbot, window, "a.png", predicted=False)
     assert window.status.model_label.text() == NO_MODEL
