@@ -19,3 +19,9 @@ def real_dir() -> Path:
     if not (SHARED_REAL / "labels.csv").exists():
         pytest.skip(f"real Airbus samples not found at {SHARED_REAL}")
     return SHARED_REAL
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session stores of read-only folders go to a per-test data dir, never the user's."""
+    monkeypatch.setenv("SHIPVIEWER_DATA_DIR", str(tmp_path_factory.mktemp("shipviewer-data")))

@@ -36,8 +36,19 @@ def user_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / APP
 
 
+def _marked_read_only(folder: Path) -> bool:
+    """A folder whose mode lets nobody write (``r-xr-xr-x``) is read-only by intent, even for root,
+    who could write there anyway: we do not leave a ``.shipviewer`` folder in a shared data set."""
+    try:
+        return not folder.stat().st_mode & 0o222
+    except OSError:
+        return True
+
+
 def _can_write(directory: Path) -> bool:
     """True when files can be created in ``directory`` (tried for real: permissions, read-only mounts)."""
+    if not directory.exists() and _marked_read_only(directory.parent):
+        return False
     try:
         directory.mkdir(exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".probe.", dir=directory)

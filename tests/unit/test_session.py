@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -95,14 +94,25 @@ def test_a_store_left_in_a_now_read_only_folder_is_carried_over(
         assert ws.status("b.jpg") == Status.REJECTED
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write anywhere")
 def test_really_read_only_folder(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # r-xr-xr-x means read-only, for root too (who could write there): nothing is left in the folder.
     monkeypatch.setenv("SHIPVIEWER_DATA_DIR", str(tmp_path / "data"))
     folder.chmod(0o555)
     try:
         assert locate_store(folder).is_relative_to(tmp_path / "data")
+        assert not (folder / ".shipviewer").exists()
     finally:
         folder.chmod(0o755)
+
+
+def test_the_shared_real_images_are_never_written_to(real_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SHIPVIEWER_DATA_DIR", str(tmp_path / "data"))
+    images = real_dir / "images"
+    if images.stat().st_mode & 0o222:
+        pytest.skip("the shared images folder is writable here")
+    with Workspace.open(images) as ws:
+        assert ws.store.path.is_relative_to(tmp_path / "data")
+    assert not (images / ".shipviewer").exists()
 
 
 def test_user_data_dir_per_platform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
