@@ -263,6 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    return dispatch(args)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run a parsed command's handler; a user's mistake is one line on stderr, never a traceback."""
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

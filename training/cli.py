@@ -211,14 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except (OSError, ValueError) as exc:
-        print(f"shipviewer {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    from shipviewer.cli import dispatch
+
+    return dispatch(args)
 
 
 if __name__ == "__main__":
