@@ -31,30 +31,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from training.data import ImageRecord, locate, read_ships, scan
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _notebook import canonical_masks_as_image
+
 SHAPE = (768, 768)
 TARGET_RATIO = 3.0
 
 
 # --- the notebook's generator, re-written here as the reference -------------------------------------------
-def rle_decode(mask_rle: str, shape: tuple[int, int] = SHAPE) -> np.ndarray:
-    s = mask_rle.split()
-    starts, lengths = (np.asarray(x, dtype=int) for x in (s[0:][::2], s[1:][::2]))
-    starts -= 1
-    ends = starts + lengths
-    img = np.zeros(shape[0] * shape[1], dtype=np.uint8)
-    for lo, hi in zip(starts, ends):
-        img[lo:hi] = 1
-    return img.reshape(shape).T
-
-
-def masks_as_image(in_mask_list: list[str]) -> np.ndarray:
-    all_masks = np.zeros(SHAPE, dtype=np.int16)
-    for mask in in_mask_list:
-        if isinstance(mask, str) and mask:
-            all_masks += rle_decode(mask)
-    return all_masks
-
-
 def keras_generator(
     records: list[ImageRecord], batch_size: int, crop: int, seed: int = 0
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -64,7 +48,7 @@ def keras_generator(
         for _ in range(batch_size):
             record = records[rng.integers(len(records))]
             img = cv2.cvtColor(cv2.imread(str(record.path)), cv2.COLOR_BGR2RGB)
-            mask = masks_as_image(list(record.ships))
+            mask = canonical_masks_as_image(list(record.ships))
             top, left = rng.integers(0, SHAPE[0] - crop + 1, size=2)
             img = img[top : top + crop, left : left + crop]
             mask = mask[top : top + crop, left : left + crop]
