@@ -60,18 +60,7 @@ def _run_score(args: argparse.Namespace) -> int:
         report = score_dataset(truth, pred, shape)
     except ValueError as exc:
         raise UserError(f"cannot score: {exc} (run `shipviewer validate` on both files)") from exc
-    print(f"images: {report.n_images}   true ships: {report.n_true}   predicted ships: {report.n_pred}")
-    if report.n_pred_images_not_in_truth:
-        print(
-            f"note: {report.n_pred_images_not_in_truth} predicted image(s) are not in the truth file; ignored"
-        )
-    print("IoU threshold   F2      TP     FP     FN")
-    for t, f2 in report.f2_per_threshold.items():
-        tp = report.tp_per_threshold[t]
-        print(f"  {t:.2f}        {f2:.4f}  {tp:5d}  {report.n_pred - tp:5d}  {report.n_true - tp:5d}")
-    print(f"pixel Dice: {report.dice:.4f}   pixel IoU: {report.iou:.4f}")
-    print(f"score (mean F2 over thresholds and images): {report.score:.4f}")
-    print(f"{report.score:.6f}")
+    print("\n".join(report.lines()))
     return EXIT_OK
 
 

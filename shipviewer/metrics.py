@@ -175,6 +175,22 @@ class ScoreReport:
     n_pred_images_not_in_truth: int = 0
     per_image: dict[str, float] = field(default_factory=dict)
 
+    def lines(self) -> list[str]:
+        """The report as `score` and `evaluate` print it; the last line is the score alone."""
+        out = [f"images scored: {self.n_images}   true ships: {self.n_true}   predicted ships: {self.n_pred}"]
+        if self.n_pred_images_not_in_truth:
+            out.append(
+                f"note: {self.n_pred_images_not_in_truth} predicted image(s) are not in the truth; ignored"
+            )
+        out.append("IoU threshold   F2      TP     FP     FN")
+        for t, f2 in self.f2_per_threshold.items():
+            tp = self.tp_per_threshold[t]
+            out.append(f"  {t:.2f}        {f2:.4f}  {tp:5d}  {self.n_pred - tp:5d}  {self.n_true - tp:5d}")
+        out.append(f"pixel Dice: {self.dice:.4f}   pixel IoU: {self.iou:.4f}")
+        out.append(f"competition F2 (mean over IoU thresholds and images): {self.score:.4f}")
+        out.append(f"{self.score:.6f}")
+        return out
+
 
 def score_dataset(
     truth: Mapping[str, Sequence[str]],

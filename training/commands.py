@@ -87,19 +87,6 @@ def _truth(args: argparse.Namespace) -> tuple[dict[str, list[str]], str, bool]:
     return {i: labels[i] for i in ids}, f"the images of {split}, labels from {args.csv}", is_run_val
 
 
-def _print_report(report: Any) -> None:
-    print(
-        f"images scored: {report.n_images}   true ships: {report.n_true}   predicted ships: {report.n_pred}"
-    )
-    print("IoU threshold   F2      TP     FP     FN")
-    for t, f2 in report.f2_per_threshold.items():
-        tp = report.tp_per_threshold[t]
-        print(f"  {t:.2f}        {f2:.4f}  {tp:5d}  {report.n_pred - tp:5d}  {report.n_true - tp:5d}")
-    print(f"pixel Dice: {report.dice:.4f}   pixel IoU: {report.iou:.4f}")
-    print(f"competition F2 (mean over IoU thresholds and images): {report.score:.4f}")
-    print(f"{report.score:.6f}")
-
-
 def run_evaluate(args: argparse.Namespace) -> int:
     """Handler of ``evaluate``: predict, write the CSV, print the scores (last line: the bare F2)."""
     from shipviewer.annotations import write_csv
@@ -136,7 +123,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"not scored: {len(result.not_scored_other_size)} image(s) whose size is not {result.shape}")
     if is_run_val and args.limit is None:
         _record(args, result.report)
-    _print_report(result.report)
+    print("\n".join(result.report.lines()))
     return EXIT_OK
 
 
