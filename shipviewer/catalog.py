@@ -199,8 +199,17 @@ class Catalog:
             self._replace(index, status_code=int(status))
             self.changed.emit(index)
 
-    def set_problem(self, index: int, reason: str | None) -> None:
-        if self._rows[index][5] != reason:
+    def set_problem(self, index: int, reason: str | None, *, definitive: bool = False) -> None:
+        """Mark a row unusable (``None`` clears it).
+
+        The folder scan's content check and a failed decode can both report one file, in either order:
+        a ``definitive`` reason (the content check's, which says what the file is) replaces another; any
+        other reason only fills an empty slot.
+        """
+        current = self._rows[index][5]
+        if reason is not None and current is not None and not definitive:
+            return
+        if current != reason:
             self._replace(index, problem=reason)
             self.changed.emit(index)
 

@@ -68,7 +68,9 @@ class ViewerController(QObject):
         self.loader = TaskRunner(2, self, background=False)  # the image the user is waiting for
         self.model_path = ""
         self.opened: list[str] = []
-        self.scanner = FolderScanner(self.catalog, self._mark_problem, self)
+        self.scanner = FolderScanner(
+            self.catalog, lambda index, reason: self._mark_problem(index, reason, definitive=True), self
+        )
         self.scanner.finished.connect(self._on_scan_finished)
         self._reported_model_error = -1
 
@@ -223,12 +225,12 @@ class ViewerController(QObject):
         if index < len(self.catalog) and self.catalog[index].path == path:
             self._mark_problem(index, describe_error(exc))
 
-    def _mark_problem(self, index: int, reason: str) -> None:
+    def _mark_problem(self, index: int, reason: str, *, definitive: bool = False) -> None:
         """Mark an entry unusable; the reason is shown without the path the list already shows."""
         if index < 0:
             return
         reason = reason.removeprefix(f"{self.catalog[index].path}: ")
-        self.catalog.set_problem(index, reason)
+        self.catalog.set_problem(index, reason, definitive=definitive)
         if index == self.current.index:
             self.image_failed.emit(index, f"{self.catalog[index].name}: {reason}")
 

@@ -175,3 +175,15 @@ def test_status_from_the_review_store() -> None:
     assert Status.from_review("confirmed_empty", predicted=False) is Status.CONFIRMED_EMPTY
     assert Status.CONFIRMED_EMPTY.label == "confirmed empty"
     assert [s.reviewed for s in Status] == [False, False, False, True, True, True]
+
+
+def test_the_content_checks_reason_wins_over_a_decode_failure_in_either_order() -> None:
+    for first, second, definitive_second in (("decode", "content", True), ("content", "decode", False)):
+        catalog = Catalog()
+        catalog.extend(["/d/a.jpg"])
+        reasons = {"decode": "not a readable image", "content": "not an image (text)"}
+        catalog.set_problem(0, reasons[first], definitive=first == "content")
+        catalog.set_problem(0, reasons[second], definitive=definitive_second)
+        assert catalog[0].problem == "not an image (text)"
+    catalog.set_problem(0, None)
+    assert catalog[0].problem is None
