@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 def nearest_upsampling_layer() -> type:
     """A Keras layer equal to ``UpSampling2D(2, interpolation="nearest")`` that converts to one ONNX
@@ -47,10 +49,26 @@ def export_ready_clone(model: Any) -> Any:
     return copy
 
 
-def tidy_graph(proto: Any, input_name: str = "image", output_name: str = "probability") -> Any:
+def upsample_factors(model: Any) -> list[int]:
+    """The factor of every :func:`nearest_upsampling_layer` of ``model`` (an :func:`export_ready_clone`)."""
+    return [int(layer.factor) for layer in model.layers if type(layer).__name__ == "NearestUpsample"]
+
+
+def tidy_graph(
+    proto: Any,
+    input_name: str = "image",
+    output_name: str = "probability",
+    upsample_factor: int | None = None,
+) -> Any:
     """Give the graph's input and output plain names, and make nearest ``Resize`` nodes use the
-    non-deprecated ``asymmetric``/``floor`` mapping (for integer upscaling it picks the same pixels)."""
-    from onnx import helper
+    non-deprecated ``asymmetric``/``floor`` mapping (for integer upscaling it picks the same pixels).
+
+    With ``upsample_factor`` (every nearest upsampling of the model uses it), each ``Resize`` takes the
+    constant scales (1, 1, f, f) instead of sizes computed at run time from the input's shape: the
+    Shape/Slice/Mul/Concat chain that computes them goes, and so do the Transpose and DequantizeLinear
+    nodes that chain drags into an int8 graph. Sizes stay dynamic.
+    """
+    from onnx import helper, numpy_helper
 
     graph = proto.graph
     renames = {graph.input[0].name: input_name, graph.output[0].name: output_name}
@@ -72,7 +90,30 @@ def tidy_graph(proto: Any, input_name: str = "image", output_name: str = "probab
                 )
     graph.input[0].name = input_name
     graph.output[0].name = output_name
+    if upsample_factor is not None and count_ops(proto, "Resize"):
+        scales = "upsample_scales"
+        graph.initializer.append(
+            numpy_helper.from_array(np.array([1, 1, upsample_factor, upsample_factor], np.float32), scales)
+        )
+        for node in graph.node:
+            if node.op_type == "Resize":
+                node.input[:] = [node.input[0], "", scales]
+        drop_unused(graph)
     return proto
+
+
+def drop_unused(graph: Any) -> None:
+    """Remove the nodes whose outputs nothing reads, then the initializers nothing reads."""
+    while True:
+        wanted = {name for node in graph.node for name in node.input} | {o.name for o in graph.output}
+        dead = [node for node in graph.node if not any(name in wanted for name in node.output)]
+        if not dead:
+            break
+        for node in dead:
+            graph.node.remove(node)
+    wanted = {name for node in graph.node for name in node.input}
+    for init in [i for i in graph.initializer if i.name not in wanted]:
+        graph.initializer.remove(init)
 
 
 def count_ops(proto: Any, op_type: str) -> int:

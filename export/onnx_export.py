@@ -19,7 +19,7 @@ import numpy as np
 
 from shipviewer.model_metadata import ModelMetadata
 
-from .graph import count_ops, export_ready_clone, tidy_graph
+from .graph import count_ops, export_ready_clone, tidy_graph, upsample_factors
 
 __all__ = [
     "DEFAULT_OPSET",
@@ -52,6 +52,7 @@ class ExportReport:
     parity_images: int
     max_abs_diff: float | None = None
     dice_vs_fp32: float | None = None
+    kept_fp32: tuple[str, ...] = ()  # int8: the nodes left in fp32 to keep the masks
 
     def summary(self) -> str:
         parity = (
@@ -59,6 +60,8 @@ class ExportReport:
             if self.max_abs_diff is not None
             else f"thresholded-mask Dice vs fp32 = {self.dice_vs_fp32:.4f}"
         )
+        if self.kept_fp32:
+            parity += f" (kept in fp32: {', '.join(self.kept_fp32)})"
         return (
             f"{self.onnx_path} ({self.precision}, opset {self.opset}, {self.size_bytes / 1e6:.1f} MB, "
             f"{self.n_nodes} nodes, {self.n_transposes} Transpose): {parity} on {self.parity_images} image(s)"
@@ -202,7 +205,8 @@ def export_onnx(
     proto, _ = tf2onnx.convert.from_function(
         forward, input_signature=spec, opset=opset, inputs_as_nchw=["image"]
     )
-    tidy_graph(proto)
+    factors = set(upsample_factors(clone))
+    tidy_graph(proto, upsample_factor=factors.pop() if len(factors) == 1 else None)
     proto.producer_name = "shipviewer-export"
     _set_metadata(proto, metadata)
     _save_atomically(proto, out_path)

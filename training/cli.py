@@ -133,6 +133,13 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from last.keras")
     p.add_argument(
+        "--init",
+        type=Path,
+        metavar="MODEL",
+        help="start from the weights of MODEL.keras (fine-tuning; same --width and --batch-norm) "
+        "instead of random weights",
+    )
+    p.add_argument(
         "--strategy",
         choices=STRATEGY_NAMES,
         help="default: one device; mirrored: all GPUs of this machine; "

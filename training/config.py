@@ -61,6 +61,7 @@ class TrainConfig:
     lr_patience: int = 3  # ReduceLROnPlateau on the validation loss
     strategy: str = "default"
     cpu_devices: int = 0  # >1: split the CPU into that many logical devices (testing distribution)
+    init: str | None = None  # a .keras model whose weights the run starts from (fine-tuning)
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` for the first setting out of range; return self."""
@@ -90,6 +91,8 @@ class TrainConfig:
             raise ConfigError(f"--strategy must be one of {', '.join(STRATEGY_NAMES)}, got {self.strategy!r}")
         if self.seed < 0:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
+        if self.init is not None and not Path(self.init).is_file():
+            raise ConfigError(f"--init {self.init}: no such model file")
         if self.cpu_devices < 0 or (self.cpu_devices and self.strategy == "default"):
             raise ConfigError("--cpu-devices N needs --strategy mirrored or multiworker and N >= 1")
         return self

@@ -100,6 +100,8 @@ def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None
         else:
             keras.utils.set_random_seed(config.seed)
             model = build_segnet(width=config.width, batch_norm=config.batch_norm)
+            if config.init is not None:
+                _load_initial_weights(model, Path(config.init))
             model.compile(
                 optimizer=keras.optimizers.Adam(config.lr), loss=LOSSES[config.loss], metrics=list(METRICS)
             )
@@ -108,6 +110,26 @@ def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None
 
         patch_model(model)
     return model
+
+
+def _load_initial_weights(model: keras.Model, path: Path) -> None:
+    """Copy the weights of the model in ``path`` into ``model``; a clear error when the two differ."""
+    try:
+        source = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many kinds for a file that is not a model
+        raise ConfigError(f"--init {path}: cannot load a Keras model ({exc})") from exc
+    ours = [tuple(w.shape) for w in model.weights]
+    theirs = [tuple(w.shape) for w in source.weights]
+    if ours != theirs:
+        first = next(
+            (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+            min(len(ours), len(theirs)),
+        )
+        raise ConfigError(
+            f"--init {path}: its weights do not fit this model ({len(theirs)} tensors vs {len(ours)}; "
+            f"first difference at tensor {first}); pass the --width and --batch-norm it was trained with"
+        )
+    model.set_weights(source.get_weights())
 
 
 def train(config: TrainConfig) -> TrainResult:

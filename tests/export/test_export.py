@@ -5,13 +5,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
 from export.onnx_export import ParityError, export_onnx
-from export.quantize import quantize_int8, thresholded_dice
+from export.quantize import _input_block, quantize_int8, thresholded_dice
 from shipviewer import rle
 from shipviewer.inference import InferenceSession
 from shipviewer.model_metadata import ModelMetadata
@@ -39,6 +40,17 @@ def test_export_has_parity_no_transpose_and_metadata(tiny_keras: Path, tmp_path:
     report = export_onnx(tiny_keras, tmp_path / "tiny.onnx", metadata=meta, parity_images=images())
     assert report.max_abs_diff is not None and report.max_abs_diff <= 1e-4
     assert report.n_transposes == 0
+    graph = onnx.load(str(report.onnx_path)).graph
+    # Upsampling by constant scales: no run-time shape arithmetic left in the graph.
+    assert {n.op_type for n in graph.node} <= {
+        "Conv",
+        "Relu",
+        "MaxPool",
+        "Resize",
+        "Sigmoid",
+        "Squeeze",
+        "Reshape",
+    }
     session = InferenceSession(report.onnx_path)
     assert session.metadata == ModelMetadata(**{**meta.__dict__, "input_layout": "NCHW"})
     assert session.info.input_name == "image" and session.info.output_name == "probability"
@@ -90,6 +102,17 @@ def test_int8_quantization_keeps_the_masks(tmp_path: Path) -> None:
     report = quantize_int8(fp32, tmp_path / "int8.onnx", calibration)
     assert report.dice_vs_fp32 is not None and report.dice_vs_fp32 >= 0.98
     assert InferenceSession(report.onnx_path).metadata.precision == "int8"
+
+
+def test_int8_that_cannot_reach_the_gate_is_refused(tmp_path: Path) -> None:
+    keras_path = brightness_model(tmp_path / "bright.keras")
+    fp32 = export_onnx(keras_path, tmp_path / "fp32.onnx", parity_images=images()).onnx_path
+    assert _input_block(onnx.load(str(fp32)))[0].startswith("Conv")
+    target = tmp_path / "int8.onnx"
+    # An unreachable gate: both attempts (full int8, then the input convolution in fp32) run and fail.
+    with pytest.raises(ParityError, match="even with the input convolution kept in fp32"):
+        quantize_int8(fp32, target, images(3, (64, 64)), min_dice=1.01)
+    assert not target.exists()
 
 
 def test_thresholded_dice() -> None:
