@@ -105,6 +105,32 @@ def test_resume_continues_at_the_next_epoch(run_dir: Path) -> None:
         train(TrainConfig(data=str(run_dir), out=str(run_dir), **TINY))
 
 
+def test_init_starts_from_a_trained_model(run_dir: Path, bright_data: Path, tmp_path: Path) -> None:
+    import keras
+
+    source = run_dir / "best.keras"
+    out = tmp_path / "finetune"
+    # A vanishing learning rate: after one step the weights are still those of the source model.
+    settings = {**TINY, "lr": 1e-12}
+    train(
+        TrainConfig(
+            data=str(bright_data), out=str(out), epochs=1, steps_per_epoch=1, init=str(source), **settings
+        )
+    )
+    before = keras.models.load_model(source, compile=False).get_weights()
+    after = keras.models.load_model(out / "last.keras", compile=False).get_weights()
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(before, after, strict=True))
+    assert json.loads((out / "config.json").read_text())["settings"]["init"] == str(source)
+    with pytest.raises(ConfigError, match=r"do not fit this model.*--width"):
+        train(
+            TrainConfig(
+                data=str(bright_data), out=str(tmp_path / "wide"), init=str(source), **{**TINY, "width": 0.25}
+            )
+        )
+    with pytest.raises(ConfigError, match="no such model file"):
+        TrainConfig(data=str(bright_data), out=str(tmp_path / "x"), init=str(tmp_path / "none.keras")).check()
+
+
 def test_evaluate_scores_the_validation_split(
     run_dir: Path, bright_data: Path, capsys: pytest.CaptureFixture
 ) -> None:
