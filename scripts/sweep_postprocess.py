@@ -1,0 +1,82 @@
+"""Choose a model's recommended threshold and minimum ship size: run it once over a labelled split, then
+score every (threshold, min size) pair with the competition F2.
+
+Usage: python scripts/sweep_postprocess.py MODEL.onnx --data DIR [--split RUN/val.csv]
+           [--thresholds 0.5 0.6 ...] [--min-sizes 20 50 ...]
+
+Prints one row per pair (F2, F2 at IoU 0.5, pixel Dice, predicted ships, empty images with a false alarm)
+and the best pair last. Probabilities are kept as float16 in memory (~0.6 MB per 768x768 image).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shipviewer.images import read_image
+from shipviewer.inference import InferenceSession
+from shipviewer.metrics import score_dataset
+from shipviewer.postprocess import probability_to_ships
+from training.data import locate, read_ships
+from training.split import read_split_file
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, help="an .onnx model")
+    parser.add_argument("--data", type=Path, required=True, help="data folder (Kaggle layout)")
+    parser.add_argument("--split", type=Path, default=None, help="Airbus CSV of the images to score")
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
+    parser.add_argument("--min-sizes", type=int, nargs="+", default=[20, 50, 100, 150, 200])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N images")
+    args = parser.parse_args()
+
+    located = locate(args.data, None)
+    truth = read_split_file(args.split) if args.split else read_ships(located.csv_path)
+    ids = sorted(truth)[: args.limit] if args.limit else sorted(truth)
+    truth = {i: truth[i] for i in ids}
+    session = InferenceSession(args.model)
+    started = time.perf_counter()
+    probabilities: dict[str, np.ndarray] = {}
+    for n, image_id in enumerate(ids, 1):
+        probabilities[image_id] = session.probabilities(read_image(located.images_dir / image_id)).astype(
+            np.float16
+        )
+        if n % 50 == 0:
+            print(f"  {n}/{len(ids)} images, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    empty = [i for i in ids if not truth[i]]
+    print(f"{args.model}: {len(ids)} images ({len(ids) - len(empty)} with ships), {session.describe()}")
+    print(f"{'threshold':>9} {'min px':>6} {'F2':>7} {'F2@0.5':>7} {'Dice':>6} {'pred':>5} {'FA imgs':>7}")
+    best: tuple[float, float, int] | None = None
+    for threshold in args.thresholds:
+        for min_size in args.min_sizes:
+            pred = {
+                i: probability_to_ships(p.astype(np.float32), threshold, min_size)
+                for i, p in probabilities.items()
+            }
+            report = score_dataset(truth, pred)
+            false_alarm_images = sum(1 for i in empty if pred[i])
+            n_pred = sum(len(v) for v in pred.values())
+            print(
+                f"{threshold:9.2f} {min_size:6d} {report.score:7.4f} {report.f2_per_threshold[0.5]:7.4f} "
+                f"{report.dice:6.3f} {n_pred:5d} {false_alarm_images:4d}/{len(empty)}"
+            )
+            if best is None or report.score > best[0]:
+                best = (report.score, threshold, min_size)
+    baseline = score_dataset(truth, {}).score
+    assert best is not None
+    print(
+        f"best: threshold {best[1]}, min size {best[2]} px -> F2 {best[0]:.4f} "
+        f"(predicting nothing: {baseline:.4f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
