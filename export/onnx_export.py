@@ -97,8 +97,9 @@ def metadata_from_run(model_path: str | os.PathLike[str]) -> ModelMetadata:
         name=str(config.get("name", run_dir.name)),
         pixel_scale=float(pre.get("scale", config.get("pixel_scale", meta.pixel_scale))),
         pixel_offset=float(pre.get("offset", config.get("pixel_offset", meta.pixel_offset))),
-        threshold=float(post.get("threshold", meta.threshold)),
-        min_size=int(post.get("min_size", meta.min_size)),
+        # The scores recorded by `evaluate` hold for its threshold and minimum size: recommend those.
+        threshold=float(scores.get("threshold", post.get("threshold", meta.threshold))),
+        min_size=int(scores.get("min_size", post.get("min_size", meta.min_size))),
         training_data=str(config.get("data", config.get("csv", ""))),
         validation_f2=_maybe_float(scores.get("f2", config.get("val_f2"))),
         validation_dice=_maybe_float(scores.get("dice", config.get("val_dice"))),

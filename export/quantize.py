@@ -14,7 +14,7 @@ import numpy as np
 
 from shipviewer.model_metadata import ModelMetadata
 
-from .graph import count_ops
+from .graph import count_ops, pad_input_channels, pin_resize_layout
 from .onnx_export import ExportReport, ParityError, _save_atomically, _set_metadata
 
 __all__ = ["INT8_MIN_DICE", "load_calibration_images", "quantize_int8", "thresholded_dice"]
@@ -107,9 +107,16 @@ def quantize_int8(
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-        # Full int8 first; if the masks move too much, keep the input convolution (3 channels: the layer
-        # with the least redundancy, and the slowest in int8 here anyway) in fp32 and try again.
-        attempts = [(), _input_block(onnx.load(str(prepared)))]
+        # Two exact rewrites for onnxruntime's x86 int8 kernels (see their docstrings); the Pad stays fp32
+        # so the image is quantized once, after it.
+        proto = onnx.load(str(prepared))
+        pad = pad_input_channels(proto)
+        pin_resize_layout(proto)
+        onnx.save(proto, str(prepared))
+        always_fp32 = (pad,) if pad else ()
+        # Full int8 first; if the masks move too much, keep the input convolution (the layer with the least
+        # redundancy) in fp32 and try again.
+        attempts = [(), _input_block(proto)]
         for kept_fp32 in attempts:
             quantized = Path(tmp) / "int8.onnx"
             quantize_static(
@@ -123,7 +130,7 @@ def quantize_int8(
                 activation_type=QuantType.QUInt8,
                 weight_type=QuantType.QInt8,
                 calibrate_method=CalibrationMethod.MinMax,
-                nodes_to_exclude=list(kept_fp32),
+                nodes_to_exclude=[*always_fp32, *kept_fp32],
             )
             proto = onnx.load(str(quantized))
             _set_metadata(proto, replace(metadata, precision="int8"))

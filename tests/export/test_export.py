@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
+from export.graph import count_ops, pad_input_channels, pin_resize_layout
 from export.onnx_export import ParityError, export_onnx
 from export.quantize import _input_block, quantize_int8, thresholded_dice
 from shipviewer import rle
@@ -102,6 +103,20 @@ def test_int8_quantization_keeps_the_masks(tmp_path: Path) -> None:
     report = quantize_int8(fp32, tmp_path / "int8.onnx", calibration)
     assert report.dice_vs_fp32 is not None and report.dice_vs_fp32 >= 0.98
     assert InferenceSession(report.onnx_path).metadata.precision == "int8"
+
+
+def test_int8_graph_rewrites_change_nothing(tiny_keras: Path, tmp_path: Path) -> None:
+    fp32 = export_onnx(tiny_keras, tmp_path / "fp32.onnx", parity_images=images()).onnx_path
+    proto = onnx.load(str(fp32))
+    assert pad_input_channels(proto) == "pad_input_channels"
+    assert pin_resize_layout(proto) == count_ops(proto, "Resize") > 0
+    onnx.checker.check_model(proto)
+    rewritten = tmp_path / "rewritten.onnx"
+    onnx.save(proto, str(rewritten))
+    batch = np.stack(images(2, (96, 64)))
+    before, after = InferenceSession(fp32).run_batch(batch), InferenceSession(rewritten).run_batch(batch)
+    assert np.abs(before - after).max() < 1e-6
+    assert pad_input_channels(proto) is None  # already padded: nothing to do
 
 
 def test_int8_that_cannot_reach_the_gate_is_refused(tmp_path: Path) -> None:
