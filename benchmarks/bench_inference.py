@@ -89,7 +89,7 @@ def main() -> int:
     import keras
 
     from export.onnx_export import ParityError, export_onnx, keras_probabilities, metadata_from_run
-    from export.quantize import load_calibration_images, quantize_int8, thresholded_dice
+    from export.quantize import load_calibration_images, pooled_dice, quantize_int8
     from shipviewer.inference import InferenceSession
     from shipviewer.model_metadata import ModelMetadata
     from training.model import build_segnet
@@ -99,7 +99,7 @@ def main() -> int:
     meta = metadata_from_run(args.keras) if args.keras else ModelMetadata()
     calibration = list(images)
     if args.calibration:
-        calibration += load_calibration_images(args.calibration, limit=24)
+        calibration += load_calibration_images(args.calibration, limit=64)
     with tempfile.TemporaryDirectory() as tmp:
         if args.keras:
             keras_path = args.keras
@@ -139,8 +139,8 @@ def main() -> int:
         t_keras = per_image(lambda b: model.predict(b.astype(np.float32) / 255.0, verbose=0))
         t_fp32 = per_image(fp32.run_batch)
         t_int8 = per_image(int8.run_batch)
-        dice = float(
-            np.mean([thresholded_dice(fp32.run_batch(b), int8.run_batch(b), meta.threshold) for b in batch])
+        dice = pooled_dice(
+            [fp32.run_batch(b) for b in batch], [int8.run_batch(b) for b in batch], meta.threshold
         )
         parity = max(
             float(np.abs(keras_probabilities(model, b, meta) - fp32.run_batch(b)).max()) for b in batch

@@ -26,9 +26,15 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quantize", choices=["int8"], default=None)
     p.add_argument("--calibration", type=Path, metavar="DIR", help="images to calibrate int8 on (and check)")
     p.add_argument(
-        "--calibration-images", type=int, default=24, metavar="N", help="images to calibrate on (default 24)"
+        "--calibration-images", type=int, default=64, metavar="N", help="images to calibrate on (default 64)"
     )
     p.add_argument("--name", default=None, help="model name stored in the metadata")
+    p.add_argument(
+        "--training-data",
+        default=None,
+        metavar="TEXT",
+        help="what the model was trained on, for the metadata (default: the run's data folder)",
+    )
     p.add_argument("--threshold", type=float, default=None, help="recommended threshold (default: the run's)")
     p.add_argument("--min-size", type=int, default=None, metavar="PX", help="recommended minimum ship size")
     p.set_defaults(handler=run_export)
@@ -48,6 +54,8 @@ def run_export(args: argparse.Namespace) -> int:
     metadata = metadata_from_run(args.model)
     if args.name:
         metadata = replace(metadata, name=args.name)
+    if args.training_data:
+        metadata = replace(metadata, training_data=args.training_data)
     if args.threshold is not None:
         metadata = replace(metadata, threshold=args.threshold)
     if args.min_size is not None:
@@ -59,9 +67,12 @@ def run_export(args: argparse.Namespace) -> int:
         from .quantize import load_calibration_images, quantize_int8
 
         images = load_calibration_images(args.calibration, limit=args.calibration_images + CHECK_IMAGES)
-        calibration = images[: args.calibration_images]
-        # Check on images the calibration did not see, when the folder has enough.
-        check = images[args.calibration_images :] or calibration
+        # Check on images the calibration did not see (every 9th), when the folder has enough.
+        if len(images) > args.calibration_images:
+            check = images[8::9][:CHECK_IMAGES]
+            calibration = [im for i, im in enumerate(images) if i % 9 != 8 or i // 9 >= CHECK_IMAGES]
+        else:
+            check = calibration = images
         q = quantize_int8(fp32_out, args.out, calibration, check_images=check)
         print(q.summary() + ("" if check is not calibration else " (the calibration images themselves)"))
     return 0

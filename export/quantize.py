@@ -17,24 +17,30 @@ from shipviewer.model_metadata import ModelMetadata
 from .graph import count_ops, pad_input_channels, pin_resize_layout
 from .onnx_export import ExportReport, ParityError, _save_atomically, _set_metadata
 
-__all__ = ["INT8_MIN_DICE", "load_calibration_images", "quantize_int8", "thresholded_dice"]
+__all__ = ["INT8_MIN_DICE", "load_calibration_images", "pooled_dice", "quantize_int8"]
 
 INT8_MIN_DICE = 0.98
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 
 
 def load_calibration_images(
-    folder: str | os.PathLike[str], limit: int = 32, size: int = 768
+    folder: str | os.PathLike[str], limit: int = 72, size: int = 768
 ) -> list[np.ndarray]:
-    """Up to ``limit`` RGB images from ``folder``, centre-cropped or padded to ``size`` × ``size``."""
+    """Up to ``limit`` RGB images from ``folder``, spread evenly over its sorted file list (a folder's first
+    files are often alike), resized to ``size`` × ``size``; unreadable files are passed over."""
     import cv2
 
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such calibration folder")
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if len(paths) > limit:
+        picked = set(np.linspace(0, len(paths) - 1, limit).round().astype(int).tolist())
+        paths = [p for i, p in enumerate(paths) if i in picked] + [
+            p for i, p in enumerate(paths) if i not in picked
+        ]  # the others stand in for unreadable ones
     images = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"):
-            continue
+    for path in paths:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             continue
@@ -55,11 +61,16 @@ def _nchw(image: np.ndarray, metadata: ModelMetadata) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
 
 
-def thresholded_dice(a: np.ndarray, b: np.ndarray, threshold: float) -> float:
-    """Dice of two probability maps after thresholding; 1.0 when both are empty."""
-    ma, mb = a > threshold, b > threshold
-    total = int(ma.sum()) + int(mb.sum())
-    return 1.0 if total == 0 else 2.0 * int((ma & mb).sum()) / total
+def pooled_dice(a: Sequence[np.ndarray], b: Sequence[np.ndarray], threshold: float) -> float:
+    """Dice of two sets of probability maps thresholded and pooled over all images (every marked pixel
+    counts once, so ship-free images that both leave empty do not pad the score); 1.0 when nothing is
+    marked at all."""
+    inter = total = 0
+    for x, y in zip(a, b, strict=True):
+        mx, my = x > threshold, y > threshold
+        inter += int((mx & my).sum())
+        total += int(mx.sum()) + int(my.sum())
+    return 1.0 if total == 0 else 2.0 * inter / total
 
 
 def quantize_int8(
@@ -71,8 +82,11 @@ def quantize_int8(
     min_dice: float = INT8_MIN_DICE,
 ) -> ExportReport:
     """Static QDQ int8 quantization (per-channel 7-bit weights, uint8 activations) calibrated on
-    ``calibration``; fails when the thresholded masks' Dice against fp32 on ``check_images`` (default: the
-    calibration images) is below ``min_dice`` even with the input convolution kept in fp32."""
+    ``calibration``; fails when the thresholded masks' Dice against fp32, pooled over ``check_images``
+    (default: the calibration images), is below ``min_dice`` even with the input convolution kept in fp32.
+
+    MinMax ranges clip nothing the calibration saw, so calibrate on many varied images (64 by default in
+    ``shipviewer export``): 24 mostly ship-free images left the bundled model at Dice 0.969, 64 at 0.987."""
     import onnx
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -133,16 +147,14 @@ def quantize_int8(
                 nodes_to_exclude=[*always_fp32, *kept_fp32],
             )
             proto = onnx.load(str(quantized))
-            _set_metadata(proto, replace(metadata, precision="int8"))
+            # The validation scores in the fp32 metadata were measured on fp32: not carried over.
+            _set_metadata(
+                proto, replace(metadata, precision="int8", validation_f2=None, validation_dice=None)
+            )
             _save_atomically(proto, out_path)
             int8 = InferenceSession(out_path, device="cpu")
-            dice = float(
-                np.mean(
-                    [
-                        thresholded_dice(ref, int8.run_batch(image[None]), metadata.threshold)
-                        for ref, image in zip(references, images, strict=True)
-                    ]
-                )
+            dice = pooled_dice(
+                references, [int8.run_batch(image[None]) for image in images], metadata.threshold
             )
             if dice >= min_dice:
                 break

@@ -13,7 +13,7 @@ pytest.importorskip("tf2onnx")
 
 from export.graph import count_ops, pad_input_channels, pin_resize_layout
 from export.onnx_export import ParityError, export_onnx
-from export.quantize import _input_block, quantize_int8, thresholded_dice
+from export.quantize import _input_block, pooled_dice, quantize_int8
 from shipviewer import rle
 from shipviewer.inference import InferenceSession
 from shipviewer.model_metadata import ModelMetadata
@@ -130,13 +130,22 @@ def test_int8_that_cannot_reach_the_gate_is_refused(tmp_path: Path) -> None:
     assert not target.exists()
 
 
-def test_thresholded_dice() -> None:
+def test_pooled_dice() -> None:
     a = np.zeros((4, 4), np.float32)
-    assert thresholded_dice(a, a, 0.5) == 1.0
+    assert pooled_dice([a], [a], 0.5) == 1.0
     b = a.copy()
     a[0, :2] = 0.9
     b[0, 1:3] = 0.9
-    assert thresholded_dice(a, b, 0.5) == 0.5
+    assert pooled_dice([a], [b], 0.5) == 0.5
+    # Ship-free images both leave empty add nothing: two such images do not lift 0.5 towards 1.
+    empty = np.zeros((4, 4), np.float32)
+    assert pooled_dice([a, empty, empty], [b, empty, empty], 0.5) == 0.5
+    # Pooled: every marked pixel counts once (1 of 1 and 0 of 3 pixels -> 2/4).
+    c, d = np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32)
+    c[1, 0] = d[1, 0] = 0.9
+    e, f = np.zeros((4, 4), np.float32), np.zeros((4, 4), np.float32)
+    e[2, :2] = 0.9
+    assert pooled_dice([c, e], [d, f], 0.5) == 0.5
 
 
 def test_export_command(tmp_path: Path) -> None:
