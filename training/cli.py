@@ -184,14 +184,17 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         help="prediction CSV (default: MODEL's folder/<model>_predictions.csv)",
     )
     p.add_argument(
-        "--threshold", type=float, default=0.5, help="probability above which a pixel is ship (default 0.5)"
+        "--threshold",
+        type=float,
+        default=None,
+        help="probability above which a pixel is ship (default: an ONNX model's recommendation, else 0.5)",
     )
     p.add_argument(
         "--min-size",
         type=int,
-        default=20,
+        default=None,
         metavar="PX",
-        help="drop ships smaller than PX pixels (default 20)",
+        help="drop ships smaller than PX pixels (default: an ONNX model's recommended size, else 20)",
     )
     p.add_argument(
         "--connectivity", type=int, choices=(4, 8), default=8, help="pixel connectivity of a ship (default 8)"

@@ -96,7 +96,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .errors import ConfigError
     from .evaluate import EvaluateOptions, evaluate
 
-    options = EvaluateOptions(args.threshold, args.min_size, args.connectivity, args.batch)
     images_dir = images_folder(args.data)
     truth, origin, is_run_val = _truth(args)
     if args.limit is not None:
@@ -109,6 +108,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     predictor = load_predictor(args.model)
     print(f"model: {predictor.description}")
+    _resolve_postprocessing(args, predictor.recommended)
+    options = EvaluateOptions(args.threshold, args.min_size, args.connectivity, args.batch)
     print(f"scoring {len(truth)} images: {origin}; images from {images_dir}")
     with ProgressBar(len(truth), "evaluate") as bar:
         result = evaluate(predictor, images_dir, truth, options, progress=bar.update)
@@ -125,6 +126,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         _record(args, result.report)
     print("\n".join(result.report.lines()))
     return EXIT_OK
+
+
+DEFAULT_THRESHOLD, DEFAULT_MIN_SIZE = 0.5, 20
+
+
+def _resolve_postprocessing(args: argparse.Namespace, recommended: tuple[float, int] | None) -> None:
+    """Fill in --threshold and --min-size left out: the model's recommendation (ONNX metadata), else the
+    defaults; say which."""
+    given = (args.threshold, args.min_size)
+    advice = recommended or (DEFAULT_THRESHOLD, DEFAULT_MIN_SIZE)
+    args.threshold = advice[0] if args.threshold is None else args.threshold
+    args.min_size = advice[1] if args.min_size is None else args.min_size
+    if None in given:
+        source = "the model's metadata" if recommended else "the defaults"
+        print(f"threshold {args.threshold}, minimum ship size {args.min_size} px (unless given: {source})")
 
 
 def _record(args: argparse.Namespace, report: Any) -> None:

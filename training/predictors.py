@@ -22,6 +22,8 @@ class Predictor(Protocol):
     """Ship probability for a batch of uint8 RGB images of one size (sides multiples of 32)."""
 
     description: str
+    # (threshold, minimum ship size) the model recommends, or None when it carries no such advice.
+    recommended: tuple[float, int] | None
 
     def __call__(self, images: np.ndarray) -> np.ndarray: ...
 
@@ -49,6 +51,7 @@ class KerasPredictor:
 
         self.model = keras.models.load_model(path, compile=False)
         self.description = f"{path} (Keras, {self.model.count_params():,} parameters)"
+        self.recommended = None
         self._infer = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -65,6 +68,8 @@ class OnnxPredictor:
 
         self.session = InferenceSession(path)
         self.description = f"{path} (ONNX, {self.session.describe()})"
+        meta = self.session.metadata
+        self.recommended = (meta.threshold, meta.min_size)
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         _check_batch(images)

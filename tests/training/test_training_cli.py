@@ -31,7 +31,7 @@ def test_parsers_plug_into_a_parent_parser() -> None:
     assert (args.crop, args.strategy, args.epochs, args.resume) == (128, "mirrored", None, False)
     assert callable(args.handler)
     args = harness().parse_args(["evaluate", "--model", "m.keras", "--data", "d"])
-    assert (args.threshold, args.min_size, args.split) == (0.5, 20, None)
+    assert (args.threshold, args.min_size, args.split) == (None, None, None)  # filled in from the model
 
 
 def test_help_texts(capsys: pytest.CaptureFixture) -> None:

@@ -181,6 +181,24 @@ def test_evaluate_an_onnx_model(
     out = capsys.readouterr().out.strip().splitlines()
     assert float(out[-1]) > 0.5  # bright rectangles on a dark sea: brightness alone finds them
 
+    # Without --threshold / --min-size an ONNX model's recommendation applies; given ones win.
+    onnx = pytest.importorskip("onnx")
+    from export.onnx_export import _set_metadata
+    from shipviewer.model_metadata import ModelMetadata
+
+    proto = onnx.load(str(brightness_onnx))
+    _set_metadata(proto, ModelMetadata(input_layout="NHWC", threshold=0.61, min_size=33))
+    advised = tmp_path / "advised.onnx"
+    onnx.save(proto, str(advised))
+    args[2] = str(advised)
+    assert main([*args, "--out", str(tmp_path / "q.csv")]) == 0
+    assert (
+        "threshold 0.61, minimum ship size 33 px (unless given: the model's metadata)"
+        in capsys.readouterr().out
+    )
+    assert main([*args, "--out", str(tmp_path / "r.csv"), "--threshold", "0.4", "--min-size", "5"]) == 0
+    assert "unless given" not in capsys.readouterr().out
+
 
 def test_ctrl_c_leaves_a_usable_last_model(bright_data: Path, tmp_path: Path, cli) -> None:
     out = tmp_path / "interrupted"
