@@ -130,7 +130,8 @@ def quantize_int8(
         always_fp32 = (pad,) if pad else ()
         # Full int8 first; if the masks move too much, keep the input convolution (the layer with the least
         # redundancy) in fp32 and try again.
-        attempts = [(), _input_block(proto)]
+        block = _input_block(proto)
+        attempts = [(), block] if block else [()]
         for kept_fp32 in attempts:
             quantized = Path(tmp) / "int8.onnx"
             quantize_static(
@@ -151,19 +152,20 @@ def quantize_int8(
             _set_metadata(
                 proto, replace(metadata, precision="int8", validation_f2=None, validation_dice=None)
             )
-            _save_atomically(proto, out_path)
-            int8 = InferenceSession(out_path, device="cpu")
+            candidate = Path(tmp) / "candidate.onnx"
+            onnx.save(proto, str(candidate))
+            int8 = InferenceSession(candidate, device="cpu")
             dice = pooled_dice(
                 references, [int8.run_batch(image[None]) for image in images], metadata.threshold
             )
             if dice >= min_dice:
                 break
     if dice < min_dice:
-        out_path.unlink(missing_ok=True)
         raise ParityError(
             f"{out_path}: int8 masks reach Dice {dice:.4f} against fp32 (< {min_dice}), even with the "
-            "input convolution kept in fp32; file removed"
+            "input convolution kept in fp32; nothing written"
         )
+    _save_atomically(proto, out_path)  # only a checked model reaches out_path
     return ExportReport(
         onnx_path=out_path,
         precision="int8",

@@ -128,6 +128,11 @@ def test_int8_that_cannot_reach_the_gate_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ParityError, match="even with the input convolution kept in fp32"):
         quantize_int8(fp32, target, images(3, (64, 64)), min_dice=1.01)
     assert not target.exists()
+    # A model already at the target is left as it was.
+    target.write_bytes(b"the user's earlier model")
+    with pytest.raises(ParityError, match="nothing written"):
+        quantize_int8(fp32, target, images(3, (64, 64)), min_dice=1.01)
+    assert target.read_bytes() == b"the user's earlier model"
 
 
 def test_pooled_dice() -> None:
