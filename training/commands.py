@@ -128,12 +128,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-DEFAULT_THRESHOLD, DEFAULT_MIN_SIZE = 0.5, 20
-
-
 def _resolve_postprocessing(args: argparse.Namespace, recommended: tuple[float, int] | None) -> None:
     """Fill in --threshold and --min-size left out: the model's recommendation (ONNX metadata), else the
     defaults; say which."""
+    from shipviewer.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
+
     given = (args.threshold, args.min_size)
     advice = recommended or (DEFAULT_THRESHOLD, DEFAULT_MIN_SIZE)
     args.threshold = advice[0] if args.threshold is None else args.threshold

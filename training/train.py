@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from shipviewer.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
+
 from . import callbacks as cb
 from .augment import Jitter
 from .config import TrainConfig, config_path, read_config, write_config
@@ -43,7 +45,7 @@ from .runlog import TRAIN_LOG, RunLog
 from .sizes import SIZE_MULTIPLE
 
 # What evaluate uses unless told otherwise (recorded for the exporter and the viewer).
-POSTPROCESS_DEFAULTS = {"threshold": 0.5, "min_size": 20, "connectivity": 8}
+POSTPROCESS_DEFAULTS = {"threshold": DEFAULT_THRESHOLD, "min_size": DEFAULT_MIN_SIZE, "connectivity": 8}
 
 
 @dataclass
