@@ -68,11 +68,10 @@ def run_export(args: argparse.Namespace) -> int:
 
         images = load_calibration_images(args.calibration, limit=args.calibration_images + CHECK_IMAGES)
         # Check on images the calibration did not see (every 9th), when the folder has enough.
-        if len(images) > args.calibration_images:
-            check = images[8::9][:CHECK_IMAGES]
-            calibration = [im for i, im in enumerate(images) if i % 9 != 8 or i // 9 >= CHECK_IMAGES]
-        else:
-            check = calibration = images
+        held_out = len(images) > args.calibration_images
+        check_at = set(range(8, len(images), 9)[:CHECK_IMAGES]) if held_out else set()
+        check = [images[i] for i in sorted(check_at)] or images
+        calibration = [image for i, image in enumerate(images) if i not in check_at]
         q = quantize_int8(fp32_out, args.out, calibration, check_images=check)
-        print(q.summary() + ("" if check is not calibration else " (the calibration images themselves)"))
+        print(q.summary() + ("" if held_out else " (the calibration images themselves)"))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from export.quantize import pooled_dice
 from resources import default_model_path, samples_dir
 from shipviewer.annotations import read_csv, validate_csv
 from shipviewer.images import find_images, read_image
@@ -62,11 +63,7 @@ def test_bundled_int8_keeps_the_fp32_masks(real_dir: Path) -> None:
         int8.metadata.precision == "int8" and int8_path.stat().st_size < default_model_path().stat().st_size
     )
     threshold = fp32.metadata.threshold
-    inter = total = 0
-    for path in [*find_images([samples_dir()]), *find_images([real_dir / "images"])]:
-        image = read_image(path)
-        a, b = fp32.probabilities(image) > threshold, int8.probabilities(image) > threshold
-        inter += int((a & b).sum())
-        total += int(a.sum() + b.sum())
-    assert total > 0  # the model marks something on these images
-    assert 2 * inter / total >= 0.98
+    images = [read_image(p) for p in [*find_images([samples_dir()]), *find_images([real_dir / "images"])]]
+    a, b = [fp32.probabilities(im) for im in images], [int8.probabilities(im) for im in images]
+    assert any((p > threshold).any() for p in a)  # the model marks something on these images
+    assert pooled_dice(a, b, threshold) >= 0.98
