@@ -22,6 +22,7 @@ __all__ = [
     "label_boxes",
     "points_box",
     "write_region",
+    "write_where",
 ]
 
 
@@ -117,6 +118,14 @@ def write_region(labels: np.ndarray, box: Box, new: np.ndarray) -> Atom | None:
     if atom is not None:
         view[...] = new
     return atom
+
+
+def write_where(labels: np.ndarray, box: Box, target: np.ndarray, value: int | np.ndarray) -> Atom | None:
+    """Set ``value`` (a label, or one value per ``target`` pixel) where ``target`` (a bool mask of the
+    box's shape) is True inside ``box``; return the undo atom of what changed (None if nothing)."""
+    new = labels[box.slices].copy()
+    new[target] = value
+    return write_region(labels, box, new)
 
 
 def next_free_label(labels: np.ndarray) -> int:

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..undo import Atom, Box
-from ._core import EditError, Point, as_points, check_label, check_labels, points_box, write_region
+from ._core import EditError, Point, as_points, check_label, check_labels, points_box, write_where
 
 __all__ = ["MAX_BRUSH", "MIN_BRUSH", "brush_footprint", "erase_segment", "next_brush_size", "paint_segment"]
 
@@ -123,9 +123,7 @@ def paint_segment(
     target = mask if overwrite else mask & (region == 0)
     if not target.any():
         return None
-    new = region.copy()
-    new[target] = label
-    return write_region(labels, box, new)
+    return write_where(labels, box, target, label)
 
 
 def erase_segment(
@@ -141,6 +139,4 @@ def erase_segment(
     target = mask & (region != 0) if label is None else mask & (region == check_label(label))
     if not target.any():
         return None
-    new = region.copy()
-    new[target] = 0
-    return write_region(labels, box, new)
+    return write_where(labels, box, target, 0)

@@ -15,6 +15,7 @@ from ._core import (
     label_box,
     label_boxes,
     write_region,
+    write_where,
 )
 
 __all__ = ["DEFAULT_MAX_FILL_FRACTION", "bucket_fill", "fill_holes"]
@@ -67,9 +68,7 @@ def _fill_one(labels: np.ndarray, label: int, box: Box, overwrite: bool) -> Atom
     target = holes if overwrite else holes & (region == 0)
     if not target.any():
         return None
-    new = region.copy()
-    new[target] = label
-    return write_region(labels, box, new)
+    return write_where(labels, box, target, label)
 
 
 def fill_holes(labels: np.ndarray, label: int | None = None, *, overwrite: bool = False) -> Atom | None:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..undo import Atom, Box, union_boxes
-from ._core import EditError, check_label, check_labels, label_box, label_boxes, write_region
+from ._core import EditError, check_label, check_labels, label_box, label_boxes, write_region, write_where
 
 __all__ = ["MAX_MORPHOLOGY", "grow", "shrink"]
 
@@ -51,9 +51,7 @@ def grow(
         region = labels[box.slices]
         grown = cv2.dilate((region == label).view(np.uint8), _disk(pixels)).view(bool)
         target = grown if overwrite else grown & (region == 0)
-        new = region.copy()
-        new[target] = label
-        return write_region(labels, box, new)
+        return write_where(labels, box, target, label)
     found_all = union_boxes(label_boxes(labels).values())
     if found_all is None:
         return None
@@ -84,9 +82,7 @@ def shrink(labels: np.ndarray, pixels: int, label: int | None = None) -> Atom | 
         region = labels[box.slices]
         mask = (region == label).view(np.uint8)
         kept = cv2.erode(mask, _disk(pixels)).view(bool)
-        new = region.copy()
-        new[mask.view(bool) & ~kept] = 0
-        return write_region(labels, box, new)
+        return write_where(labels, box, mask.view(bool) & ~kept, 0)
     found = union_boxes(label_boxes(labels).values())
     if found is None:
         return None

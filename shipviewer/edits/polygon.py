@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..undo import Atom, Box
-from ._core import EditError, Point, as_points, check_label, check_labels, points_box, write_region
+from ._core import EditError, Point, as_points, check_label, check_labels, points_box, write_where
 
 __all__ = ["polygon_add", "polygon_cut", "polygon_mask"]
 
@@ -29,38 +29,41 @@ def polygon_mask(shape: Sequence[int], points: Sequence[Point] | np.ndarray) -> 
     return box, scratch.view(bool)
 
 
+def _polygon_region(
+    labels: np.ndarray, points: Sequence[Point] | np.ndarray
+) -> tuple[Box, np.ndarray, np.ndarray] | None:
+    """The polygon's box, its mask and the labels under it; None when it lies outside the image."""
+    check_labels(labels)
+    if len(as_points(points)) < 3:
+        raise EditError("a polygon needs at least three points")
+    found = polygon_mask(labels.shape, points)
+    if found is None:
+        return None
+    box, mask = found
+    return box, mask, labels[box.slices]
+
+
 def polygon_add(
     labels: np.ndarray, points: Sequence[Point] | np.ndarray, label: int, *, overwrite: bool = False
 ) -> Atom | None:
     """Add the polygon's pixels to ship ``label`` (background only unless ``overwrite``)."""
     check_labels(labels)
     label = check_label(label)
-    if len(as_points(points)) < 3:
-        raise EditError("a polygon needs at least three points")
-    found = polygon_mask(labels.shape, points)
+    found = _polygon_region(labels, points)
     if found is None:
         return None
-    box, mask = found
-    region = labels[box.slices]
+    box, mask, region = found
     target = mask if overwrite else mask & ((region == 0) | (region == label))
-    new = region.copy()
-    new[target] = label
-    return write_region(labels, box, new)
+    return write_where(labels, box, target, label)
 
 
 def polygon_cut(
     labels: np.ndarray, points: Sequence[Point] | np.ndarray, *, label: int | None = None
 ) -> Atom | None:
     """Remove the polygon's pixels from every ship, or from ship ``label`` only."""
-    check_labels(labels)
-    if len(as_points(points)) < 3:
-        raise EditError("a polygon needs at least three points")
-    found = polygon_mask(labels.shape, points)
+    found = _polygon_region(labels, points)
     if found is None:
         return None
-    box, mask = found
-    region = labels[box.slices]
+    box, mask, region = found
     target = mask & (region != 0) if label is None else mask & (region == check_label(label))
-    new = region.copy()
-    new[target] = 0
-    return write_region(labels, box, new)
+    return write_where(labels, box, target, 0)

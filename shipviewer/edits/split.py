@@ -23,7 +23,7 @@ from ._core import (
     label_box,
     next_free_label,
     points_box,
-    write_region,
+    write_where,
 )
 
 __all__ = ["ship_under_line", "split_ship"]
@@ -92,9 +92,7 @@ def split_ship(
     for rank, part in enumerate(big):
         assigned[parts == part] = label if rank == 0 else new_label + rank - 1
     _give_to_neighbours(assigned, ship, label)
-    new = region.copy()
-    new[ship] = assigned[ship]
-    return write_region(labels, box, new)
+    return write_where(labels, box, ship, assigned[ship])
 
 
 def _give_to_neighbours(assigned: np.ndarray, ship: np.ndarray, fallback: int) -> None:
