@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ships import ship_mask
 
-from shipviewer import rle
-from shipviewer.annotations import read_csv, validate_csv, write_csv
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import read_csv, validate_csv, write_csv
 
 KAGGLE_ROWS, KAGGLE_SHIPS = 231_723, 81_723
 

@@ -72,7 +72,7 @@ def stroke_points(side: int, n: int, seed: int = 1) -> list[tuple[float, float]]
 def viewer_renderer() -> Callable[..., np.ndarray] | None:
     """The viewer's own rectangle renderer (premultiplied BGRA into its overlay buffer), when present."""
     try:
-        from shipviewer.label_render import render_labels
+        from shipviewer.viewer.label_render import render_labels
     except ImportError:
         return None
     return render_labels
@@ -219,7 +219,7 @@ def main() -> int:
                 f"{np.median(naive):>14.2f}  {np.median(naive) / np.median(ours):>8.0f}×"
             )
     if viewer_renderer() is not None:
-        print("\nthe same, rendered by the viewer's shipviewer.label_render.render_labels (BGRA, in place):")
+        print("\nthe same, rendered by the viewer's label_render.render_labels (BGRA, in place):")
         for side in (768, 4096):
             for size in args.sizes:
                 points = stroke_points(side, args.segments)

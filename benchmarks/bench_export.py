@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ships import ship_mask
 
-from shipviewer import rle
-from shipviewer.annotations import format_csv, read_csv
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import format_csv, read_csv
 from shipviewer.session import Workspace
 
 TARGET_S = 2.0

@@ -56,7 +56,7 @@ def _timed(fn: Any) -> float:
 
 
 def load_images(folder: Path | None, n: int) -> list[np.ndarray]:
-    from shipviewer.images import find_images, read_image
+    from shipviewer.airbus.images import find_images, read_image
 
     candidates = [folder] if folder else [REAL / "images", REAL / "unlabelled"]
     images = []
@@ -90,8 +90,8 @@ def main() -> int:
 
     from export.onnx_export import ParityError, export_onnx, keras_probabilities, metadata_from_run
     from export.quantize import load_calibration_images, pooled_dice, quantize_int8
-    from shipviewer.inference import InferenceSession
-    from shipviewer.model_metadata import ModelMetadata
+    from shipviewer.model.inference import InferenceSession
+    from shipviewer.model.metadata import ModelMetadata
     from training.model import build_segnet
 
     images = load_images(args.images, args.n)

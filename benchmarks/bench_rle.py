@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shipviewer import rle
+from shipviewer.airbus import rle
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _notebook import canonical_decode, canonical_encode, canonical_masks_as_image

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _ships import SHAPE, draw, hull_polygon
 
-from shipviewer import metrics, rle
+from shipviewer.airbus import metrics, rle
 
 
 def reference_score(truth: dict[str, list[str]], pred: dict[str, list[str]]) -> float:

@@ -40,10 +40,10 @@ import shipviewer._qt  # noqa: F401  (applies the PySide6 work-arounds first)
 from shipviewer._qt.app import create_application
 from shipviewer._qt.main_window import MainWindow
 from shipviewer._qt.qimage import rgb_to_pixmap
-from shipviewer.images import find_images, read_image
-from shipviewer.inference import InferenceSession
-from shipviewer.overlay import draw_ships
-from shipviewer.postprocess import probability_to_ships
+from shipviewer.airbus.images import find_images, read_image
+from shipviewer.model.inference import InferenceSession
+from shipviewer.model.overlay import draw_ships
+from shipviewer.model.postprocess import probability_to_ships
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "airbus-real"
 

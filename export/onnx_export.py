@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from shipviewer.model_metadata import ModelMetadata
+from shipviewer.model.metadata import ModelMetadata
 
 from .graph import count_ops, export_ready_clone, tidy_graph, upsample_factors
 
@@ -155,7 +155,7 @@ def default_parity_images(rng_seed: int = 0) -> list[np.ndarray]:
 
 def check_parity(model: Any, onnx_path: Path, images: Sequence[np.ndarray], metadata: ModelMetadata) -> float:
     """Largest absolute difference between Keras and onnxruntime probabilities over ``images``."""
-    from shipviewer.inference import InferenceSession
+    from shipviewer.model.inference import InferenceSession
 
     session = InferenceSession(onnx_path, device="cpu")
     worst = 0.0

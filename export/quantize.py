@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from shipviewer.model_metadata import ModelMetadata
+from shipviewer.model.metadata import ModelMetadata
 
 from .graph import count_ops, pad_input_channels, pin_resize_layout
 from .onnx_export import ExportReport, ParityError, _save_atomically, _set_metadata
@@ -97,7 +97,7 @@ def quantize_int8(
     )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from shipviewer.inference import InferenceSession
+    from shipviewer.model.inference import InferenceSession
 
     started = time.perf_counter()
     fp32_path, out_path = Path(fp32_path), Path(out_path)

@@ -16,11 +16,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shipviewer import rle
-from shipviewer.annotations import read_csv
-from shipviewer.images import find_images, read_image
-from shipviewer.inference import InferenceSession
-from shipviewer.metrics import image_score
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import read_csv
+from shipviewer.airbus.images import find_images, read_image
+from shipviewer.airbus.metrics import image_score
+from shipviewer.model.inference import InferenceSession
 
 
 def outline(rgb: np.ndarray, rles: list[str], colour: tuple[int, int, int], thickness: int) -> None:

@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shipviewer.images import read_image
-from shipviewer.inference import InferenceSession
-from shipviewer.metrics import score_dataset
-from shipviewer.postprocess import probability_to_ships
+from shipviewer.airbus.images import read_image
+from shipviewer.airbus.metrics import score_dataset
+from shipviewer.model.inference import InferenceSession
+from shipviewer.model.postprocess import probability_to_ships
 from training.data import locate, read_ships
 from training.split import read_split_file
 

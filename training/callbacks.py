@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from shipviewer.annotations import atomic_write_text
+from shipviewer.airbus.annotations import atomic_write_text
 
 from .curves import draw_curves, read_log
 

@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    from shipviewer.cli import dispatch
+    from shipviewer.cli.dispatch import dispatch
 
     return dispatch(args)
 

@@ -89,8 +89,8 @@ def _truth(args: argparse.Namespace) -> tuple[dict[str, list[str]], str, bool]:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Handler of ``evaluate``: predict, write the CSV, print the scores (last line: the bare F2)."""
-    from shipviewer.annotations import write_csv
-    from shipviewer.progress import ProgressBar
+    from shipviewer.airbus.annotations import write_csv
+    from shipviewer.cli.progress import ProgressBar
 
     from .data import images_folder
     from .errors import ConfigError
@@ -131,7 +131,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _resolve_postprocessing(args: argparse.Namespace, recommended: tuple[float, int] | None) -> None:
     """Fill in --threshold and --min-size left out: the model's recommendation (ONNX metadata), else the
     defaults; say which."""
-    from shipviewer.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
+    from shipviewer.model.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
 
     given = (args.threshold, args.min_size)
     advice = recommended or (DEFAULT_THRESHOLD, DEFAULT_MIN_SIZE)

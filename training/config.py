@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipviewer.annotations import atomic_write_text
+from shipviewer.airbus.annotations import atomic_write_text
 
 from .errors import ConfigError
 from .sizes import FRAME, check_size

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from shipviewer import rle as rle_codec
+from shipviewer.airbus import rle as rle_codec
 
 from .sizes import FRAME
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipviewer.annotations import read_csv
+from shipviewer.airbus.annotations import read_csv
 
 from .errors import DataError
 from .imagefiles import probe

@@ -2,8 +2,8 @@
 
 Images are read with OpenCV (RGB), brought to the 768×768 frame when they have another size, and given to a
 :class:`training.predictors.Predictor` in batches; the probabilities go back to each image's own size and
-become ship instances with :func:`shipviewer.postprocess.probability_to_ships`. Unreadable images are skipped
-and counted, and left out of the score.
+become ship instances with :func:`shipviewer.model.postprocess.probability_to_ships`. Unreadable
+images are skipped and counted, and left out of the score.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from shipviewer.metrics import ScoreReport, score_dataset
-from shipviewer.postprocess import (
+from shipviewer.airbus.metrics import ScoreReport, score_dataset
+from shipviewer.model.postprocess import (
     DEFAULT_MIN_SIZE,
     DEFAULT_THRESHOLD,
     PostprocessOptions,

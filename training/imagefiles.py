@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipviewer.image_header import JPEG_EOI, JPEG_SOI, PNG_IEND, PNG_SIGNATURE, jpeg_size, png_size
+from shipviewer.airbus.image_header import JPEG_EOI, JPEG_SOI, PNG_IEND, PNG_SIGNATURE, jpeg_size, png_size
 
 _HEAD_BYTES = 256 * 1024
 _TAIL_BYTES = 64

@@ -1,8 +1,8 @@
 """Models behind one small interface: uint8 RGB images (N, H, W, 3) → ship probability (N, H, W) float32.
 
 ``evaluate`` sees only this callable, so a Keras model and an ONNX model are scored the same way. The Keras
-one applies :func:`training.preprocess.preprocess`; the ONNX one is ``shipviewer.inference``, which applies
-the same scaling from the model's metadata.
+one applies :func:`training.preprocess.preprocess`; the ONNX one is ``shipviewer.model.inference``, which
+applies the same scaling from the model's metadata.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class OnnxPredictor:
     which default to the training convention)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        from shipviewer.inference import InferenceSession
+        from shipviewer.model.inference import InferenceSession
 
         self.session = InferenceSession(path)
         self.description = f"{path} (ONNX, {self.session.describe()})"

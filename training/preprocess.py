@@ -1,7 +1,7 @@
 """The one pixel convention of the model: what every caller feeds it, in training and at inference.
 
 RGB (never BGR), NHWC, float32, ``x * float32(1/255)`` so values lie in [0, 1]. It is the default of
-``shipviewer.model_metadata.ModelMetadata`` (``pixel_scale`` 1/255, ``pixel_offset`` 0, NHWC), which the
+``shipviewer.model.metadata.ModelMetadata`` (``pixel_scale`` 1/255, ``pixel_offset`` 0, NHWC), which the
 ONNX exporter and the inference core read; :data:`CONVENTION` goes into each run's config.json, where the
 exporter picks up ``scale`` and ``offset``.
 """

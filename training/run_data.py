@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipviewer.progress import ProgressBar
+from shipviewer.cli.progress import ProgressBar
 
 from .config import TrainConfig
 from .data import ImageRecord, ScanResult, locate, read_ships, scan, ship_count_histogram

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shipviewer.annotations import read_csv, write_csv
+from shipviewer.airbus.annotations import read_csv, write_csv
 
 from .errors import ConfigError
 

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from shipviewer.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
+from shipviewer.model.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
 
 from . import callbacks as cb
 from .augment import Jitter

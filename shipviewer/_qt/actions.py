@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
-from .icons import icon
+from shipviewer._qt.icons import icon
 
 Keys = str | QKeySequence.StandardKey | list[str]
 

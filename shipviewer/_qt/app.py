@@ -8,9 +8,9 @@ import sys
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
-from .. import __version__
-from .icons import icon
-from .main_window import MainWindow
+from shipviewer import __version__
+from shipviewer._qt.icons import icon
+from shipviewer._qt.main_window import MainWindow
 
 ORGANIZATION = "ShipViewer"
 APPLICATION = "ShipViewer"

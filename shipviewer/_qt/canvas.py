@@ -2,7 +2,7 @@
 
 It shows one image and three label layers (prediction, ground truth, the editable annotation) and
 reports the pixel under the cursor; what the pixel means is the core's business
-(:class:`shipviewer.current_image.CurrentImage`). With editing on, the left button is reported as
+(:class:`shipviewer.viewer.current_image.CurrentImage`). With editing on, the left button is reported as
 ``tool_pressed``/``tool_moved``/``tool_released`` in image coordinates (floats) for the edit tools, and
 the canvas draws what a tool sketches (a polygon, a split line) and a frame around selected ships.
 """
@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..current_image import ANNOTATION, PREDICTION, TRUTH
-from ..label_render import Box
-from .layers import LabelLayerItem
+from shipviewer._qt.layers import LabelLayerItem
+from shipviewer.viewer.current_image import ANNOTATION, PREDICTION, TRUTH
+from shipviewer.viewer.label_render import Box
 
 MIN_SCALE, MAX_SCALE = 0.02, 64.0
 WHEEL_STEP = 1.25  # zoom factor per wheel notch

@@ -14,19 +14,19 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..annotations import CsvError, ReadResult, read_csv
-from ..catalog import Catalog, CatalogView
-from ..current_image import CurrentImage
-from ..images import read_image
-from ..inference import InferenceSession
-from ..lru import ByteLRU
-from ..prob_cache import ProbabilityCache, image_key
-from ..scan import sort_paths
-from ..view_options import ViewOptions
-from .folder_scan import FolderScanner
-from .prediction import AHEAD, CURRENT, Predictor
-from .thumbnails import ThumbnailLoader
-from .workers import PredictFailure, PredictResult, TaskRunner, describe_error
+from shipviewer._qt.folder_scan import FolderScanner
+from shipviewer._qt.prediction import AHEAD, CURRENT, Predictor
+from shipviewer._qt.thumbnails import ThumbnailLoader
+from shipviewer._qt.workers import PredictFailure, PredictResult, TaskRunner, describe_error
+from shipviewer.airbus.annotations import CsvError, ReadResult, read_csv
+from shipviewer.airbus.images import read_image
+from shipviewer.model.inference import InferenceSession
+from shipviewer.model.lru import ByteLRU
+from shipviewer.model.prob_cache import ProbabilityCache, image_key
+from shipviewer.viewer.catalog import Catalog, CatalogView
+from shipviewer.viewer.current_image import CurrentImage
+from shipviewer.viewer.scan import sort_paths
+from shipviewer.viewer.view_options import ViewOptions
 
 LOOKAHEAD = 2  # images predicted ahead of the one on screen
 MAX_PROBLEMS_SHOWN = 40

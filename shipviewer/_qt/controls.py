@@ -1,6 +1,6 @@
 """The overlay panel: threshold, minimum ship size, opacity, outline-only, and which layers to show.
 
-A thin observer of :class:`shipviewer.view_options.ViewOptions`: user input sets the options, option
+A thin observer of :class:`shipviewer.viewer.view_options.ViewOptions`: user input sets the options, option
 changes update the widgets with their signals blocked.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
 
-from ..view_options import ViewOptions
+from shipviewer.viewer.view_options import ViewOptions
 
 STEPS = 100  # slider positions for 0..1
 

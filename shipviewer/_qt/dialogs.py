@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..inference import InferenceSession
+from shipviewer.model.inference import InferenceSession
 
 
 def show_message(

@@ -13,11 +13,11 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSpinBox, QToolBar
 
-from ..edits import BRUSH_STEPS
-from ..review import ORDERS
-from .actions import Actions
-from .editing import EditController
-from .tools import Tool, ToolDriver
+from shipviewer._qt.actions import Actions
+from shipviewer._qt.editing import EditController
+from shipviewer._qt.tools import Tool, ToolDriver
+from shipviewer.edits import BRUSH_STEPS
+from shipviewer.session.review import ORDERS
 
 TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.SELECT: ("&Select Ships", "S"),

@@ -17,17 +17,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..catalog import Status
-from ..current_image import ANNOTATION
-from ..edits import AnnotationDoc, DocChange, EditError, next_brush_size
-from ..postprocess import probability_to_ships
-from ..prob_cache import dequantize
-from ..review import ORDERS, uncertainty
-from ..session import Workspace
-from ..session.store import ImageRecord
-from ..session.workspace import WorkspaceError
-from .controller import MAX_PROBLEMS_SHOWN, ViewerController
-from .workers import PredictResult, describe_error
+from shipviewer._qt.controller import MAX_PROBLEMS_SHOWN, ViewerController
+from shipviewer._qt.workers import PredictResult, describe_error
+from shipviewer.edits import AnnotationDoc, DocChange, EditError, next_brush_size
+from shipviewer.model.postprocess import probability_to_ships
+from shipviewer.model.prob_cache import dequantize
+from shipviewer.session import Workspace
+from shipviewer.session.review import ORDERS, uncertainty
+from shipviewer.session.store import ImageRecord
+from shipviewer.session.workspace import WorkspaceError
+from shipviewer.viewer.catalog import Status
+from shipviewer.viewer.current_image import ANNOTATION
 
 Point = tuple[float, float]
 USER_ERRORS = (EditError, WorkspaceError, OSError, ValueError, sqlite3.Error)

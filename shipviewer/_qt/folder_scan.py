@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..catalog import Catalog
-from .workers import ScanThread
+from shipviewer._qt.workers import ScanThread
+from shipviewer.viewer.catalog import Catalog
 
 CHUNK = 2048  # paths added to the catalog per event-loop pass
 

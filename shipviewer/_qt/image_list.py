@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..catalog import CatalogView, Entry, Filter, Status
-from .icons import pixmap
-from .thumbnails import ThumbnailLoader
+from shipviewer._qt.icons import pixmap
+from shipviewer._qt.thumbnails import ThumbnailLoader
+from shipviewer.viewer.catalog import CatalogView, Entry, Filter, Status
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 INDEX_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -7,8 +7,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ..label_render import Box, render_labels
-from .qimage import bgra_view
+from shipviewer._qt.qimage import bgra_view
+from shipviewer.viewer.label_render import Box, render_labels
 
 
 class LabelLayerItem(QGraphicsItem):

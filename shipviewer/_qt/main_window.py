@@ -9,22 +9,22 @@ from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
-from .. import __version__
-from ..current_image import ANNOTATION, PREDICTION, TRUTH
-from ..inference import available_devices
-from .actions import ActionState, create_actions, shortcut_table
-from .canvas import ImageCanvas
-from .controller import ViewerController
-from .controls import OverlayPanel
-from .dialogs import ModelInfoDialog, show_message
-from .edit_actions import create_edit_actions, update_edit_actions
-from .editing import EditController
-from .icons import icon
-from .image_list import ImageListPanel
-from .qimage import rgb_to_pixmap
-from .settings import ViewerSettings, default_cache_dir
-from .status_bar import NO_MODEL, ViewerStatusBar
-from .tools import ToolDriver
+from shipviewer import __version__
+from shipviewer._qt.actions import ActionState, create_actions, shortcut_table
+from shipviewer._qt.canvas import ImageCanvas
+from shipviewer._qt.controller import ViewerController
+from shipviewer._qt.controls import OverlayPanel
+from shipviewer._qt.dialogs import ModelInfoDialog, show_message
+from shipviewer._qt.edit_actions import create_edit_actions, update_edit_actions
+from shipviewer._qt.editing import EditController
+from shipviewer._qt.icons import icon
+from shipviewer._qt.image_list import ImageListPanel
+from shipviewer._qt.qimage import rgb_to_pixmap
+from shipviewer._qt.settings import ViewerSettings, default_cache_dir
+from shipviewer._qt.status_bar import NO_MODEL, ViewerStatusBar
+from shipviewer._qt.tools import ToolDriver
+from shipviewer.model.inference import available_devices
+from shipviewer.viewer.current_image import ANNOTATION, PREDICTION, TRUTH
 
 WELCOME = "Drop folders, images, an Airbus CSV or an .onnx model here\n(or File ▸ Open Folder…)"
 CSV_FILTER = "Airbus CSV (*.csv);;All files (*)"

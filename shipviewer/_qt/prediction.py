@@ -16,11 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..inference import InferenceSession
-from ..lru import ByteLRU
-from ..prob_cache import ProbabilityCache, image_key, model_identity
-from ..work_queue import WorkQueue
-from .workers import (
+from shipviewer._qt.workers import (
     InferenceThread,
     PredictFailure,
     PredictJob,
@@ -29,6 +25,10 @@ from .workers import (
     default_threads,
     describe_error,
 )
+from shipviewer.model.inference import InferenceSession
+from shipviewer.model.lru import ByteLRU
+from shipviewer.model.prob_cache import ProbabilityCache, image_key, model_identity
+from shipviewer.viewer.work_queue import WorkQueue
 
 CURRENT, AHEAD, ALL = 0, 1, 2
 RUN_GROUP = "all"

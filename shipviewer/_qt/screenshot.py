@@ -18,9 +18,9 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QImage
 
-from ..catalog import Filter
-from .app import create_application
-from .main_window import MainWindow
+from shipviewer._qt.app import create_application
+from shipviewer._qt.main_window import MainWindow
+from shipviewer.viewer.catalog import Filter
 
 
 def _wait(predicate: object, seconds: float) -> bool:

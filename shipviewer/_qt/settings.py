@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
-from ..view_options import ViewOptions
+from shipviewer.viewer.view_options import ViewOptions
 
 MAX_RECENT = 10
 REMEMBERED_OPTIONS = ("opacity", "outline_only", "overlay_visible", "show_prediction", "show_truth")

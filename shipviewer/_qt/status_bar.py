@@ -7,7 +7,7 @@ import math
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
-from .icons import icon
+from shipviewer._qt.icons import icon
 
 NO_MODEL = "no model loaded — Model ▸ Open…"
 

@@ -11,10 +11,10 @@ from collections import OrderedDict
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QPixmap
 
-from ..lru import ByteLRU
-from ..thumbnails import read_thumbnail
-from .qimage import rgb_to_pixmap
-from .workers import TaskRunner, describe_error
+from shipviewer._qt.qimage import rgb_to_pixmap
+from shipviewer._qt.workers import TaskRunner, describe_error
+from shipviewer.model.lru import ByteLRU
+from shipviewer.viewer.thumbnails import read_thumbnail
 
 MAX_WANTED = 256
 

@@ -12,8 +12,8 @@ import enum
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 
-from .canvas import ImageCanvas
-from .editing import EditController, Point
+from shipviewer._qt.canvas import ImageCanvas
+from shipviewer._qt.editing import EditController, Point
 
 MIN_STEP = 1.0  # image pixels between two recorded points of a drawn outline
 

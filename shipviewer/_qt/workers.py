@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
-from ..images import ImageError, read_image
-from ..inference import InferenceSession, ModelError
-from ..lru import ByteLRU
-from ..prob_cache import ProbabilityCache, image_key, quantize
-from ..scan import scan, sniff_image
-from ..ship_labels import labels_from_levels
-from ..work_queue import WorkQueue
+from shipviewer.airbus.images import ImageError, read_image
+from shipviewer.model.inference import InferenceSession, ModelError
+from shipviewer.model.lru import ByteLRU
+from shipviewer.model.prob_cache import ProbabilityCache, image_key, quantize
+from shipviewer.viewer.scan import scan, sniff_image
+from shipviewer.viewer.ship_labels import labels_from_levels
+from shipviewer.viewer.work_queue import WorkQueue
 
 __all__ = [
     "InferenceThread",

@@ -1,7 +1,7 @@
 """Editing ship masks by hand: pure numpy tools over a label image, with undo atoms.
 
 A label image is an int32 (H, W) array, 0 for background and k for the pixels of ship k. Every tool
-takes it and its parameters, changes only a box of it, and returns an :class:`~shipviewer.undo.Atom`
+takes it and its parameters, changes only a box of it, and returns an :class:`~shipviewer.edits.undo.Atom`
 (the tight changed box, the old and new values of the changed pixels) or None when nothing changed.
 Ships never overlap: painting a ship takes no pixels of another unless ``overwrite=True``.
 
@@ -16,16 +16,15 @@ the viewer drives.
 
 from __future__ import annotations
 
-from ..undo import Atom, Box, History, UndoItem
-from ._core import EditError, label_box, label_boxes
-from .brush import BRUSH_STEPS, brush_footprint, erase_segment, next_brush_size, paint_segment
-from .document import AnnotationDoc, DocChange
-from .encoding import encode_in_box
-from .fill import bucket_fill, fill_holes, holes_of
-from .morphology import grow, shrink
-from .polygon import polygon_add, polygon_cut, polygon_mask
-from .render import palette, render_overlay
-from .ships import (
+from shipviewer.edits._core import EditError, label_box, label_boxes
+from shipviewer.edits.brush import BRUSH_STEPS, brush_footprint, erase_segment, next_brush_size, paint_segment
+from shipviewer.edits.document import AnnotationDoc, DocChange
+from shipviewer.edits.encoding import encode_in_box
+from shipviewer.edits.fill import bucket_fill, fill_holes, holes_of
+from shipviewer.edits.morphology import grow, shrink
+from shipviewer.edits.polygon import polygon_add, polygon_cut, polygon_mask
+from shipviewer.edits.render import palette, render_overlay
+from shipviewer.edits.ships import (
     add_ships,
     clear,
     delete_ship,
@@ -36,7 +35,8 @@ from .ships import (
     remove_small,
     set_ships,
 )
-from .split import ship_under_line, split_ship
+from shipviewer.edits.split import ship_under_line, split_ship
+from shipviewer.edits.undo import Atom, Box, History, UndoItem
 
 __all__ = [
     "BRUSH_STEPS",

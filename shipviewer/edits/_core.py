@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..undo import Atom, Box
+from shipviewer.edits.undo import Atom, Box
 
 Point = tuple[float, float]
 

@@ -11,8 +11,16 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ..undo import Atom, Box
-from ._core import EditError, Point, as_points, check_label, check_labels, points_box, write_where
+from shipviewer.edits._core import (
+    EditError,
+    Point,
+    as_points,
+    check_label,
+    check_labels,
+    points_box,
+    write_where,
+)
+from shipviewer.edits.undo import Atom, Box
 
 __all__ = ["MAX_BRUSH", "MIN_BRUSH", "brush_footprint", "erase_segment", "next_brush_size", "paint_segment"]
 

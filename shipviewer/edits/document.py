@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..undo import Atom, Box, History, UndoItem, coalesce
-from . import brush, fill, morphology, polygon, render, ships, split
-from ._core import EditError, Point, check_labels, label_box, label_boxes
-from .encoding import encode_in_box
+from shipviewer.edits import brush, fill, morphology, polygon, render, ships, split
+from shipviewer.edits._core import EditError, Point, check_labels, label_box, label_boxes
+from shipviewer.edits.encoding import encode_in_box
+from shipviewer.edits.undo import Atom, Box, History, UndoItem, coalesce
 
 __all__ = ["AnnotationDoc", "DocChange"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import rle as rle_codec
-from ..undo import Box
+from shipviewer.airbus import rle as rle_codec
+from shipviewer.edits.undo import Box
 
 __all__ = ["encode_in_box"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..undo import Atom, Box, coalesce
-from ._core import (
+from shipviewer.edits._core import (
     EditError,
     Point,
     as_points,
@@ -17,6 +16,7 @@ from ._core import (
     write_region,
     write_where,
 )
+from shipviewer.edits.undo import Atom, Box, coalesce
 
 __all__ = ["DEFAULT_MAX_FILL_FRACTION", "bucket_fill", "fill_holes"]
 

@@ -7,8 +7,16 @@ import functools
 import cv2
 import numpy as np
 
-from ..undo import Atom, Box, union_boxes
-from ._core import EditError, check_label, check_labels, label_box, label_boxes, write_region, write_where
+from shipviewer.edits._core import (
+    EditError,
+    check_label,
+    check_labels,
+    label_box,
+    label_boxes,
+    write_region,
+    write_where,
+)
+from shipviewer.edits.undo import Atom, Box, union_boxes
 
 __all__ = ["MAX_MORPHOLOGY", "grow", "shrink"]
 

@@ -7,8 +7,16 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ..undo import Atom, Box
-from ._core import EditError, Point, as_points, check_label, check_labels, points_box, write_where
+from shipviewer.edits._core import (
+    EditError,
+    Point,
+    as_points,
+    check_label,
+    check_labels,
+    points_box,
+    write_where,
+)
+from shipviewer.edits.undo import Atom, Box
 
 __all__ = ["polygon_add", "polygon_cut", "polygon_mask"]
 

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from ..undo import Box
+from shipviewer.edits.undo import Box
 
 __all__ = ["palette", "render_overlay"]
 

@@ -7,9 +7,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .. import rle as rle_codec
-from ..undo import Atom, Box, union_boxes
-from ._core import (
+from shipviewer.airbus import rle as rle_codec
+from shipviewer.edits._core import (
     EditError,
     Point,
     as_points,
@@ -19,6 +18,7 @@ from ._core import (
     label_boxes,
     write_region,
 )
+from shipviewer.edits.undo import Atom, Box, union_boxes
 
 __all__ = ["add_ships", "clear", "delete_ship", "label_at", "merge_ships", "remove_small", "set_ships"]
 

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ..undo import Atom, Box
-from ._core import (
+from shipviewer.edits._core import (
     EditError,
     Point,
     as_points,
@@ -25,6 +24,7 @@ from ._core import (
     points_box,
     write_where,
 )
+from shipviewer.edits.undo import Atom, Box
 
 __all__ = ["ship_under_line", "split_ship"]
 

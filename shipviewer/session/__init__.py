@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-from .csvio import LAYERS, ExportReport, ImportReport, export_csv, import_csv
-from .location import STORE_DIR, STORE_FILE, locate_store, user_data_dir
-from .store import ImageRecord, Prediction, SessionStore, StoreError, SyncReport, file_hash
-from .workspace import Workspace, WorkspaceError, predict_ships
+from shipviewer.session.csvio import LAYERS, ExportReport, ImportReport, export_csv, import_csv
+from shipviewer.session.location import STORE_DIR, STORE_FILE, locate_store, user_data_dir
+from shipviewer.session.store import ImageRecord, Prediction, SessionStore, StoreError, SyncReport, file_hash
+from shipviewer.session.workspace import Workspace, WorkspaceError, predict_ships
 
 __all__ = [
     "LAYERS",

@@ -7,18 +7,39 @@ Export writes from the store only (what is exported is what was saved), canonica
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from .. import rle as rle_codec
-from ..annotations import CsvProblem, CsvRow, iter_rows, write_csv
-from ..review import Status
+from shipviewer.airbus import rle as rle_codec
+from shipviewer.airbus.annotations import CsvProblem, CsvRow, iter_rows, write_csv
+from shipviewer.session.review import Status
+from shipviewer.session.store import SessionStore
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
+
+class Workspace(Protocol):
+    """What import and export need of a :class:`~shipviewer.session.workspace.Workspace`.
+
+    Written as a protocol so that this module does not import the workspace that calls it (no circle).
+    """
+
+    @property
+    def store(self) -> SessionStore: ...
+
+    @property
+    def folder(self) -> Path: ...
+
+    def image_ids(self) -> list[str]: ...
+
+    def shape(self, image_id: str) -> tuple[int, int]: ...
+
+    def set_prediction(self, image_id: str, rles: Sequence[str], *, model: str) -> None: ...
+
+    def forget_document(self, image_id: str) -> None: ...
+
 
 __all__ = ["LAYERS", "ExportReport", "ImportReport", "canonical_rle", "export_csv", "import_csv"]
 
@@ -175,7 +196,7 @@ def _without_overlaps(
                 image_id,
             )
         )
-    from ..edits import labels_from_rles
+    from shipviewer.edits import labels_from_rles
 
     labels = labels_from_rles(rles, shape)
     present = set(np.unique(labels).tolist())

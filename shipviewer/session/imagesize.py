@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..image_header import header_size
+from shipviewer.airbus.image_header import header_size
 
 __all__ = ["image_size"]
 
@@ -15,7 +15,7 @@ _HEAD_BYTES = 64 * 1024
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """(height, width) of an image file: read from a JPEG or PNG header, else by decoding the file.
 
-    Raises :class:`shipviewer.images.ImageError` for a file that is not a readable image.
+    Raises :class:`shipviewer.airbus.images.ImageError` for a file that is not a readable image.
     """
     path = Path(path)
     try:
@@ -26,7 +26,7 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     _, size = header_size(head)
     if size is not None and min(size) > 0:
         return size
-    from ..images import read_image
+    from shipviewer.airbus.images import read_image
 
     image = read_image(path)
     return int(image.shape[0]), int(image.shape[1])

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..review import SIGNED_OFF, Status
+from shipviewer.session.review import SIGNED_OFF, Status
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -248,8 +248,8 @@ class SessionStore:
         """
         disk: dict[str, tuple[int, int]] = {}
         for raw in files:
-            path = Path(raw)
-            absolute = path if path.is_absolute() else self.folder / path
+            given = Path(raw)
+            absolute = given if given.is_absolute() else self.folder / given
             st = absolute.stat()
             disk[absolute.relative_to(self.folder).as_posix()] = (st.st_size, st.st_mtime_ns)
         report = SyncReport(total=len(disk))

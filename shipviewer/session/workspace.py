@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..edits import AnnotationDoc, DocChange
-from ..review import (
+from shipviewer.edits import AnnotationDoc, DocChange
+from shipviewer.edits.undo import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, History
+from shipviewer.session.csvio import ExportReport, ImportReport, export_csv, import_csv
+from shipviewer.session.location import locate_store
+from shipviewer.session.review import (
     NEEDS_REVIEW,
     ImageMetrics,
     Progress,
@@ -28,13 +31,10 @@ from ..review import (
     progress_from_counts,
     uncertainty,
 )
-from ..undo import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, History
-from .csvio import ExportReport, ImportReport, export_csv, import_csv
-from .location import locate_store
-from .store import ImageRecord, Prediction, SessionStore, SyncReport
+from shipviewer.session.store import ImageRecord, Prediction, SessionStore, SyncReport
 
 if TYPE_CHECKING:
-    from ..inference import InferenceSession
+    from shipviewer.model.inference import InferenceSession
 
 __all__ = ["Workspace", "WorkspaceError", "predict_ships"]
 
@@ -53,7 +53,7 @@ def predict_ships(
     min_size: int | None = None,
 ) -> tuple[list[str], float]:
     """The model's ships for one image and how uncertain it was (pure: safe in a worker thread)."""
-    from ..postprocess import probability_to_ships
+    from shipviewer.model.postprocess import probability_to_ships
 
     meta = session.info.metadata
     probability = session.probabilities(image)
@@ -108,7 +108,7 @@ class Workspace:
 
     def rescan(self, *, recursive: bool = True) -> SyncReport:
         """Look at the folder again (new, missing, moved and changed images)."""
-        from ..images import find_images
+        from shipviewer.airbus.images import find_images
 
         return self.store.sync(find_images([self.store.folder], recursive=recursive))
 
@@ -159,7 +159,7 @@ class Workspace:
         known = self._check(lambda: self.store.shape(image_id))
         if known is not None:
             return known
-        from .imagesize import image_size
+        from shipviewer.session.imagesize import image_size
 
         size = image_size(self.path_of(image_id))
         self.store.set_shape(image_id, size)
@@ -319,7 +319,7 @@ class Workspace:
         seed: bool = True,
     ) -> Prediction:
         """Run the model on an image and store (and maybe seed) its ships."""
-        from ..images import read_image
+        from shipviewer.airbus.images import read_image
 
         rles, unsure = predict_ships(
             session, read_image(self.path_of(image_id)), threshold=threshold, min_size=min_size

@@ -89,8 +89,8 @@ def _write(
     csv_path: Path,
 ) -> SynthSummary:
     """Render scenes (index, ship probability) of `seed` as images_in/<id>.jpg, then write their CSV."""
-    from shipviewer.annotations import write_csv
-    from shipviewer.rle import ships_from_labels
+    from shipviewer.airbus.annotations import write_csv
+    from shipviewer.airbus.rle import ships_from_labels
 
     images_in.mkdir(parents=True, exist_ok=True)
     ships: dict[str, list[str]] = {}

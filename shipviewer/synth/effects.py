@@ -94,7 +94,7 @@ def render_wake(
     if water is not None:
         amount *= water[iy, ix]
     region = img[iy, ix]
-    foam = np.array([205.0, 214.0, 218.0], np.float32)
+    foam: np.ndarray = np.array([205.0, 214.0, 218.0], np.float32)
     if rng.random() < 0.15:  # on glinting water wakes show dark (smoothed sea)
         foam = channel_mean(region) * 0.55
     region[...] = lerp(region, amount, foam)

@@ -45,7 +45,7 @@ def render_image(
     scene = SCENES[int(rng.choice(len(SCENES), p=p))]
     style = pick_sea_style(rng)
     img = render_sea(rng, shape, style)
-    water = np.ones(shape, np.float32)
+    water: np.ndarray = np.ones(shape, np.float32)
     berths = []
     if scene != "open":
         coast = make_coast(rng, shape, harbour=scene == "harbour")

@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer import rle
-from shipviewer.annotations import format_csv, read_csv
-from shipviewer.review import Status
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import format_csv, read_csv
 from shipviewer.session import Workspace
+from shipviewer.session.review import Status
 
 
 def _wired() -> bool:
@@ -29,7 +29,7 @@ def _wired() -> bool:
 
 def annotations(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """Run ``shipviewer annotations ARGS`` (through the module directly until cli.py wires it)."""
-    module = "shipviewer.cli" if _wired() else "shipviewer.annotations_cli"
+    module = "shipviewer.cli" if _wired() else "shipviewer.cli.annotations"
     command = [sys.executable, "-m", module, "annotations", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
@@ -143,7 +143,7 @@ def test_predict_edit_accept_export_flow(tmp_path: Path) -> None:
     """The viewer's flow without Qt: predict, paint, erase, split, accept, close, export; the CSV decodes
     to exactly the edited masks."""
     pytest.importorskip("onnx")
-    from shipviewer.inference import InferenceSession
+    from shipviewer.model.inference import InferenceSession
     from tests.onnx_models import channel_mean_model
 
     folder = tmp_path / "scenes"

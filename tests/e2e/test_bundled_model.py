@@ -12,9 +12,9 @@ import pytest
 
 from export.quantize import pooled_dice
 from resources import default_model_path, samples_dir
-from shipviewer.annotations import read_csv, validate_csv
-from shipviewer.images import find_images, read_image
-from shipviewer.inference import InferenceSession
+from shipviewer.airbus.annotations import read_csv, validate_csv
+from shipviewer.airbus.images import find_images, read_image
+from shipviewer.model.inference import InferenceSession
 
 MAX_BYTES = 25_000_000
 

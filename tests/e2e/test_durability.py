@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from shipviewer.edits import AnnotationDoc
-from shipviewer.review import Status
 from shipviewer.session import Workspace
+from shipviewer.session.review import Status
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 

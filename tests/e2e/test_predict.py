@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("onnx")
 
-from shipviewer import rle
-from shipviewer.annotations import read_csv, validate_csv
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import read_csv, validate_csv
 from tests.onnx_models import channel_mean_model
 
 

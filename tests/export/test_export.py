@@ -14,9 +14,9 @@ pytest.importorskip("tf2onnx")
 from export.graph import count_ops, pad_input_channels, pin_resize_layout
 from export.onnx_export import ParityError, export_onnx
 from export.quantize import _input_block, pooled_dice, quantize_int8
-from shipviewer import rle
-from shipviewer.inference import InferenceSession
-from shipviewer.model_metadata import ModelMetadata
+from shipviewer.airbus import rle
+from shipviewer.model.inference import InferenceSession
+from shipviewer.model.metadata import ModelMetadata
 from tests.keras_models import brightness_model, tiny_segnet
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from shipviewer.current_image import PREDICTION
+from shipviewer.viewer.current_image import PREDICTION
 
 from .conftest import save, scene
 from .helpers import wait_for_current, wait_for_images, wait_for_message, wait_for_model

@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
 from shipviewer._qt.dialogs import model_rows
-from shipviewer.current_image import PREDICTION, TRUTH
+from shipviewer.viewer.current_image import PREDICTION, TRUTH
 
 from .conftest import write_model
 from .helpers import drop, wait_for_current, wait_for_images, wait_for_message, wait_for_model

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from shipviewer.annotations import read_csv, validate_csv
-from shipviewer.catalog import Status
-from shipviewer.current_image import ANNOTATION
-from shipviewer.rle import decode
+from shipviewer.airbus.annotations import read_csv, validate_csv
+from shipviewer.airbus.rle import decode
+from shipviewer.viewer.catalog import Status
+from shipviewer.viewer.current_image import ANNOTATION
 
 from .helpers import wait_for_current, wait_for_images, wait_for_message, wait_for_model
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 
-from shipviewer.catalog import Status
+from shipviewer.viewer.catalog import Status
 
 from .conftest import save, scene
 from .helpers import wait_for_current, wait_for_images, wait_for_model

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from shipviewer._qt.image_list import SUMMARY_ROLE
 from shipviewer._qt.status_bar import NO_MODEL
-from shipviewer.catalog import Filter, Status
-from shipviewer.current_image import ANNOTATION, PREDICTION, TRUTH
+from shipviewer.viewer.catalog import Filter, Status
+from shipviewer.viewer.current_image import ANNOTATION, PREDICTION, TRUTH
 
 from .helpers import wait_for_current, wait_for_images, wait_for_model
 

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer.annotations import write_csv
-from shipviewer.rle import encode
+from shipviewer.airbus.annotations import write_csv
+from shipviewer.airbus.rle import encode
 
 REPO = Path(__file__).resolve().parents[2]
 KAGGLE_IMAGES, KAGGLE_CSV = "train_v2", "train_ship_segmentations_v2.csv"

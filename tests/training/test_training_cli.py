@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shipviewer.annotations import write_csv
+from shipviewer.airbus.annotations import write_csv
 from training.cli import add_evaluate_parser, add_train_parser, main
 
 REPO = Path(__file__).resolve().parents[2]

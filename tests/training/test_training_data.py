@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer.annotations import CsvError, write_csv
-from shipviewer.rle import decode, masks_as_image
+from shipviewer.airbus.annotations import CsvError, write_csv
+from shipviewer.airbus.rle import decode, masks_as_image
 from training import crops
 from training.data import locate, read_ships, scan
 from training.errors import DataError

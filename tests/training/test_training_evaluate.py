@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shipviewer.metrics import iou_matrix
+from shipviewer.airbus.metrics import iou_matrix
 from training.evaluate import EvaluateOptions, evaluate
 from training.predictors import load_predictor
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from shipviewer.annotations import write_csv
+from shipviewer.airbus.annotations import write_csv
 from training import crops
 from training.data import locate, read_ships, scan
 from training.errors import SizeError

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer.annotations import read_csv
+from shipviewer.airbus.annotations import read_csv
 from training.callbacks import read_state
 from training.cli import main
 from training.config import TrainConfig
@@ -184,7 +184,7 @@ def test_evaluate_an_onnx_model(
     # Without --threshold / --min-size an ONNX model's recommendation applies; given ones win.
     onnx = pytest.importorskip("onnx")
     from export.onnx_export import _set_metadata
-    from shipviewer.model_metadata import ModelMetadata
+    from shipviewer.model.metadata import ModelMetadata
 
     proto = onnx.load(str(brightness_onnx))
     _set_metadata(proto, ModelMetadata(input_layout="NHWC", threshold=0.61, min_size=33))

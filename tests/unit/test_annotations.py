@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shipviewer.annotations import (
+from shipviewer.airbus.annotations import (
     CsvError,
     atomic_write_text,
     format_csv,

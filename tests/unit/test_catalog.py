@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from shipviewer.catalog import Catalog, CatalogView, Filter, Status
+from shipviewer.viewer.catalog import Catalog, CatalogView, Filter, Status
 
 
 class Recorder:

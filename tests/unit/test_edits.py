@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipviewer import rle
+from shipviewer.airbus import rle
 from shipviewer.edits import (
     Box,
     EditError,
@@ -38,7 +38,7 @@ from shipviewer.edits import (
     shrink,
     split_ship,
 )
-from shipviewer.undo import Atom
+from shipviewer.edits.undo import Atom
 
 SHAPE = (96, 128)
 

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("onnx")
 
-from shipviewer import rle
-from shipviewer.inference import (
+from shipviewer.airbus import rle
+from shipviewer.model.inference import (
     CPU,
     InferenceSession,
     ModelError,
@@ -17,7 +17,7 @@ from shipviewer.inference import (
     choose_providers,
     tile_starts,
 )
-from shipviewer.model_metadata import ModelMetadata
+from shipviewer.model.metadata import ModelMetadata
 from tests.onnx_models import channel_mean_model, expected_mean
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shipviewer import metrics, rle
+from shipviewer.airbus import metrics, rle
 
 SHAPE = (20, 20)
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from shipviewer.lru import ByteLRU
-from shipviewer.prob_cache import (
+from shipviewer.model.lru import ByteLRU
+from shipviewer.model.prob_cache import (
     ProbabilityCache,
     dequantize,
     image_key,

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer import rle
-from shipviewer.annotations import read_csv, validate_csv
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import read_csv, validate_csv
 
 # Ships per image, as the data set's README lists them.
 EXPECTED_SHIPS = {

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from shipviewer import metrics, rle
-from shipviewer.annotations import read_csv
-from shipviewer.review import (
+from shipviewer.airbus import metrics, rle
+from shipviewer.airbus.annotations import read_csv
+from shipviewer.session.review import (
     NEEDS_REVIEW,
     REVIEWED,
     Status,

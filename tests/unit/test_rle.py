@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipviewer import rle
+from shipviewer.airbus import rle
 
 
 def canonical_encode(img: np.ndarray) -> str:

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer.scan import image_format, scan, sniff_image, sort_paths
+from shipviewer.viewer.scan import image_format, scan, sniff_image, sort_paths
 
 
 def _jpeg(path: Path) -> Path:

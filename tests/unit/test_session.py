@@ -9,9 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer import rle
-from shipviewer.annotations import format_csv, read_csv, validate_csv
-from shipviewer.review import Status
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import format_csv, read_csv, validate_csv
 from shipviewer.session import (
     STORE_DIR,
     STORE_FILE,
@@ -23,6 +22,7 @@ from shipviewer.session import (
     user_data_dir,
 )
 from shipviewer.session import location as location_module
+from shipviewer.session.review import Status
 
 SHAPE = (48, 64)
 

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipviewer import rle
-from shipviewer.current_image import PREDICTION, TRUTH, CurrentImage
-from shipviewer.label_render import colour_table, outline_mask, render_labels
-from shipviewer.postprocess import probability_to_ships
-from shipviewer.prob_cache import dequantize, quantize
-from shipviewer.ship_labels import labels_from_levels, labels_from_rles, ship_areas
+from shipviewer.airbus import rle
+from shipviewer.model.postprocess import probability_to_ships
+from shipviewer.model.prob_cache import dequantize, quantize
+from shipviewer.viewer.current_image import PREDICTION, TRUTH, CurrentImage
+from shipviewer.viewer.label_render import colour_table, outline_mask, render_labels
+from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, ship_areas
 
 
 @settings(max_examples=60, deadline=None)

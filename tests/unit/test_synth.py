@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from shipviewer.annotations import read_csv
-from shipviewer.rle import decode
+from shipviewer.airbus.annotations import read_csv
+from shipviewer.airbus.rle import decode
 from shipviewer.synth import (
     CSV_NAME,
     IMAGE_DIR,

@@ -8,9 +8,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from shipviewer import rle
+from shipviewer.airbus import rle
 from shipviewer.edits import AnnotationDoc, EditError
-from shipviewer.undo import Atom, Box, History, UndoItem, coalesce
+from shipviewer.edits.undo import Atom, Box, History, UndoItem, coalesce
 
 
 def test_atom_from_regions_is_tight_and_small() -> None:

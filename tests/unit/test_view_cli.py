@@ -4,20 +4,20 @@ import argparse
 import subprocess
 import sys
 
-from shipviewer.view_cli import add_view_parser, run_view
+from shipviewer.cli.view import add_view_parser, run_view
 
 CORE = (
-    "shipviewer.view_cli",
-    "shipviewer.scan",
-    "shipviewer.catalog",
-    "shipviewer.prob_cache",
-    "shipviewer.ship_labels",
-    "shipviewer.label_render",
-    "shipviewer.current_image",
-    "shipviewer.view_options",
-    "shipviewer.work_queue",
-    "shipviewer.thumbnails",
-    "shipviewer.lru",
+    "shipviewer.cli.view",
+    "shipviewer.viewer.scan",
+    "shipviewer.viewer.catalog",
+    "shipviewer.model.prob_cache",
+    "shipviewer.viewer.ship_labels",
+    "shipviewer.viewer.label_render",
+    "shipviewer.viewer.current_image",
+    "shipviewer.viewer.view_options",
+    "shipviewer.viewer.work_queue",
+    "shipviewer.viewer.thumbnails",
+    "shipviewer.model.lru",
 )
 
 

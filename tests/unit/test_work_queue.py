@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import threading
 
-from shipviewer.view_options import ViewOptions
-from shipviewer.work_queue import WorkQueue
+from shipviewer.viewer.view_options import ViewOptions
+from shipviewer.viewer.work_queue import WorkQueue
 
 
 def test_priority_then_fifo_and_dedup() -> None:

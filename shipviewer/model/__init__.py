@@ -1,0 +1,1 @@
+"""The model: ONNX inference, its metadata, probability → ships, the probability cache, batch predict."""

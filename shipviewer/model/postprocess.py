@@ -1,0 +1,53 @@
+"""From a per-pixel ship probability map to ship instances (the step after any model, Keras or ONNX)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shipviewer.airbus import rle as rle_codec
+
+__all__ = ["DEFAULT_MIN_SIZE", "DEFAULT_THRESHOLD", "PostprocessOptions", "probability_to_ships"]
+
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_MIN_SIZE = 20
+
+
+@dataclass(frozen=True)
+class PostprocessOptions:
+    """Threshold on the probability, connectivity of a blob, and the smallest ship kept (pixels)."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    min_size: int = DEFAULT_MIN_SIZE
+    connectivity: int = 8
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if self.min_size < 0:
+            raise ValueError(f"min_size must be >= 0, got {self.min_size}")
+        if self.connectivity not in (4, 8):
+            raise ValueError(f"connectivity must be 4 or 8, got {self.connectivity}")
+
+
+def probability_to_ships(
+    probability: np.ndarray,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_size: int = DEFAULT_MIN_SIZE,
+    connectivity: int = 8,
+) -> list[str]:
+    """Non-overlapping ships as canonical RLE strings: pixels above ``threshold``, one ship per
+    connected blob, blobs under ``min_size`` pixels dropped, ordered by their first pixel.
+
+    ``probability`` is (H, W) or (H, W, 1) with values in [0, 1].
+    """
+    options = PostprocessOptions(threshold, min_size, connectivity)
+    prob = np.asarray(probability)
+    if prob.ndim == 3 and prob.shape[-1] == 1:
+        prob = prob[..., 0]
+    if prob.ndim != 2:
+        raise ValueError(f"a probability map must be (H, W) or (H, W, 1), got shape {probability.shape}")
+    return rle_codec.ships_from_mask(
+        prob > options.threshold, connectivity=options.connectivity, min_size=max(options.min_size, 1)
+    )

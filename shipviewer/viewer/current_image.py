@@ -1,0 +1,152 @@
+"""The image on screen and its label layers (prediction, ground truth, the editable annotation); Qt-free.
+
+The prediction layer is derived from the cached probability map, so a new threshold or minimum size
+only re-labels (no model run). The annotation layer is the label image of the document being edited
+(:class:`shipviewer.edits.AnnotationDoc`), shown as it is and changed in place. Layers are int32 label
+images (ship k → k) that an editor may change in place and announce with ``layer_changed(layer, box)``,
+where ``box`` (y0, y1, x0, x1) limits the redraw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shipviewer.airbus.rle import RLEError
+from shipviewer.model.prob_cache import dequantize
+from shipviewer.viewer.catalog import Event
+from shipviewer.viewer.label_render import Box
+from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, ship_areas
+
+__all__ = ["ANNOTATION", "LAYERS", "PREDICTION", "TRUTH", "CurrentImage", "ShipHit"]
+
+PREDICTION = "prediction"
+TRUTH = "truth"
+ANNOTATION = "annotation"
+LAYERS = (PREDICTION, TRUTH, ANNOTATION)
+
+
+@dataclass(frozen=True)
+class ShipHit:
+    layer: str
+    ship: int
+    area: int
+
+    def __str__(self) -> str:
+        return f"{self.layer} ship {self.ship} ({self.area} px)"
+
+
+class CurrentImage:
+    """Index, pixels and layers of the shown image; events say which part changed."""
+
+    def __init__(self) -> None:
+        self.index = -1
+        self.path = ""
+        self.rgb: np.ndarray | None = None
+        self.levels: np.ndarray | None = None  # uint8 probability map
+        self.truth_rles: list[str] | None = None
+        self.truth_error: str | None = None
+        self.labels: dict[str, np.ndarray | None] = dict.fromkeys(LAYERS)
+        self.counts: dict[str, int] = dict.fromkeys(LAYERS, 0)
+        self._areas: dict[str, np.ndarray | None] = dict.fromkeys(LAYERS)
+        self.image_changed = Event()  # ()
+        self.layer_changed = Event()  # (layer, box or None)
+
+    @property
+    def shape(self) -> tuple[int, int] | None:
+        return None if self.rgb is None else (int(self.rgb.shape[0]), int(self.rgb.shape[1]))
+
+    def reset(self, index: int = -1, path: str = "") -> None:
+        """Switch to another image (pixels and layers come later, as they are loaded)."""
+        self.index, self.path = index, path
+        self.rgb = self.levels = None
+        self.truth_rles = self.truth_error = None
+        for layer in LAYERS:
+            self._set_layer(layer, None, 0, announce=False)
+        self.image_changed.emit()
+        for layer in LAYERS:
+            self.layer_changed.emit(layer, None)
+
+    def set_image(self, rgb: np.ndarray) -> None:
+        self.rgb = rgb
+        self.image_changed.emit()
+        if self.truth_rles is not None:
+            self.set_truth(self.truth_rles)
+
+    def set_levels(self, levels: np.ndarray, threshold: float, min_size: int) -> int:
+        """Take a probability map (uint8 levels) and label it; returns the ship count."""
+        if self.rgb is not None and levels.shape != self.rgb.shape[:2]:
+            raise ValueError(f"probability map {levels.shape} does not match the image {self.rgb.shape[:2]}")
+        self.levels = levels
+        return self.rethreshold(threshold, min_size)
+
+    def rethreshold(self, threshold: float, min_size: int) -> int:
+        """Re-label the prediction from the cached map; returns the ship count (0 without a map)."""
+        if self.levels is None:
+            return 0
+        labels, count = labels_from_levels(self.levels, threshold, min_size)
+        self._set_layer(PREDICTION, labels, count)
+        return count
+
+    def clear_prediction(self) -> None:
+        """Forget the probability map and its ships (another model is coming)."""
+        self.levels = None
+        self._set_layer(PREDICTION, None, 0)
+
+    def set_truth(self, rles: list[str] | None) -> None:
+        """Ground truth as RLE strings (None: the image has none); decoded once the image size is known."""
+        self.truth_rles = rles
+        self.truth_error = None
+        if rles is None or self.rgb is None:
+            self._set_layer(TRUTH, None, 0)
+            return
+        try:
+            labels = labels_from_rles(rles, self.rgb.shape[:2])
+        except (RLEError, ValueError) as exc:
+            self.truth_error = f"ground truth of this image is invalid: {exc}"
+            self._set_layer(TRUTH, None, 0)
+            return
+        self._set_layer(TRUTH, labels, len(rles))
+
+    def _set_layer(self, layer: str, labels: np.ndarray | None, count: int, *, announce: bool = True) -> None:
+        self.labels[layer] = labels
+        self.counts[layer] = count
+        self._areas[layer] = None
+        if announce:
+            self.layer_changed.emit(layer, None)
+
+    def set_annotation(self, labels: np.ndarray | None, count: int = 0) -> None:
+        """Show an editable label image (the document's own array, edited in place) or none."""
+        self._set_layer(ANNOTATION, labels, count)
+
+    def notify_edit(self, layer: str, box: Box | None = None, count: int | None = None) -> None:
+        """For editors: the layer's label image was changed in place within ``box``.
+
+        ``count`` is the new ship count when the editor knows it; otherwise it is left as it was (a full
+        scan of a 4096² image would cost more than the redraw of a brush segment).
+        """
+        self._areas[layer] = None
+        if count is not None:
+            self.counts[layer] = count
+        self.layer_changed.emit(layer, box)
+
+    # --- what is under the cursor -----------------------------------------------------------------------
+    def ships_at(self, x: int, y: int) -> list[ShipHit]:
+        hits = []
+        for layer in LAYERS:
+            labels = self.labels[layer]
+            if labels is None or not (0 <= y < labels.shape[0] and 0 <= x < labels.shape[1]):
+                continue
+            k = int(labels[y, x])
+            if k:
+                areas = self._areas[layer]
+                if areas is None:
+                    areas = self._areas[layer] = ship_areas(labels)
+                hits.append(ShipHit(layer, k, int(areas[k])))
+        return hits
+
+    def probability_at(self, x: int, y: int) -> float | None:
+        if self.levels is None or not (0 <= y < self.levels.shape[0] and 0 <= x < self.levels.shape[1]):
+            return None
+        return float(dequantize(self.levels[y : y + 1, x : x + 1])[0, 0])
