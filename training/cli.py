@@ -101,6 +101,13 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"share of images for validation (default {d.val_fraction})",
     )
     p.add_argument(
+        "--val-csv",
+        type=Path,
+        metavar="FILE",
+        help="validation images (an Airbus CSV of images in --data) instead of a split of the labels CSV; "
+        "its images are left out of training",
+    )
+    p.add_argument(
         "--empty-fraction",
         type=float,
         metavar="F",

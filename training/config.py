@@ -64,6 +64,7 @@ class TrainConfig:
     strategy: str = "default"
     cpu_devices: int = 0  # >1: split the CPU into that many logical devices (testing distribution)
     init: str | None = None  # a .keras model whose weights the run starts from (fine-tuning)
+    val_csv: str | None = None  # validation images from this CSV instead of a split of --csv
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` for the first setting out of range; return self."""
@@ -97,6 +98,8 @@ class TrainConfig:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
         if self.init is not None and not Path(self.init).is_file():
             raise ConfigError(f"--init {self.init}: no such model file")
+        if self.val_csv is not None and not Path(self.val_csv).is_file():
+            raise ConfigError(f"--val-csv {self.val_csv}: no such file")
         if self.cpu_devices < 0 or (self.cpu_devices and self.strategy == "default"):
             raise ConfigError("--cpu-devices N needs --strategy mirrored or multiworker and N >= 1")
         return self

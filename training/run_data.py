@@ -61,9 +61,18 @@ def prepare(
     else:
         ships = read_ships(source.csv_path)
         log(f"data: {len(ships)} images listed in {source.csv_path}; images from {source.images_dir}")
+        val_ships = read_split_file(config.val_csv) if config.val_csv else None
+        if val_ships is not None:
+            log(f"validation: the {len(val_ships)} images of {config.val_csv}, not a split of the labels CSV")
+            ships = {**{k: v for k, v in ships.items() if k not in val_ships}, **val_ships}
         scanned = _scan(source.images_dir, ships)
         usable = {r.image_id for r in scanned.records}
-        split = stratified_split({i: ships[i] for i in usable}, config.val_fraction, config.seed)
+        if val_ships is None:
+            split = stratified_split({i: ships[i] for i in usable}, config.val_fraction, config.seed)
+        else:
+            split = Split(
+                sorted(i for i in usable if i not in val_ships), sorted(i for i in usable if i in val_ships)
+            )
         split = Split(keep_empty(split.train, ships, config.empty_fraction, config.seed), split.val)
         if write:
             write_split(run_dir, ships, split)

@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -169,12 +170,12 @@ def _copy_by_layer_name(source: keras.Model, model: keras.Model, path: Path) -> 
         target.set_weights(layer.get_weights())
 
 
-def train(config: TrainConfig) -> TrainResult:
-    """Start a training run with ``config``.
+def train(config: TrainConfig, extra_callbacks: Sequence[keras.callbacks.Callback] = ()) -> TrainResult:
+    """Start a training run with ``config``; ``extra_callbacks`` run after the run's own (progress reports).
 
     Raises :class:`training.errors.TrainingError` for bad input; KeyboardInterrupt after saving last.keras.
     """
-    return _start(config.check(), {}, resuming=False)
+    return _start(config.check(), {}, resuming=False, extra_callbacks=extra_callbacks)
 
 
 def resume(run_dir: str | Path, overrides: dict[str, Any] | None = None) -> TrainResult:
@@ -184,7 +185,13 @@ def resume(run_dir: str | Path, overrides: dict[str, Any] | None = None) -> Trai
     return _start(config, document, resuming=True)
 
 
-def _start(config: TrainConfig, document: dict[str, Any], *, resuming: bool) -> TrainResult:
+def _start(
+    config: TrainConfig,
+    document: dict[str, Any],
+    *,
+    resuming: bool,
+    extra_callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> TrainResult:
     run_dir = Path(config.out)
     cluster = make_cluster(config.strategy, config.cpu_devices)  # before any other TensorFlow work
     if cluster.is_chief or resuming:
@@ -197,7 +204,7 @@ def _start(config: TrainConfig, document: dict[str, Any], *, resuming: bool) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     log = RunLog(out_dir / TRAIN_LOG)
     try:
-        return _run(config, document, cluster, run_dir, out_dir, log, resuming)
+        return _run(config, document, cluster, run_dir, out_dir, log, resuming, extra_callbacks)
     finally:
         if out_dir != run_dir:
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -261,6 +268,7 @@ def _run(
     out_dir: Path,
     log: RunLog,
     resuming: bool,
+    extra_callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainResult:
     log.stamp(("resuming" if resuming else "starting") + f" training run {run_dir}")
     log(cluster.describe())
@@ -296,7 +304,7 @@ def _run(
         patience=config.patience,
         lr_patience=config.lr_patience,
         resumed_best=state.get("best") if resuming else None,
-    )
+    ) + list(extra_callbacks)
     started = time.monotonic()
     history = _fit(model, config, plan, data, cluster, callbacks, out_dir, log)
     final = cb.read_state(out_dir)
