@@ -209,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     from export.cli import add_export_parser
     from shipviewer.cli.annotations import add_annotations_parser
+    from shipviewer.cli.finetune import add_finetune_parser
     from shipviewer.cli.view import add_view_parser
     from training.cli import add_evaluate_parser, add_train_parser
 
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_validate,
         _add_synth,
         add_annotations_parser,
+        add_finetune_parser,
     ):
         add(sub)
     return parser
