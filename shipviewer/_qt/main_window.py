@@ -19,6 +19,7 @@ from shipviewer._qt.edit_actions import create_edit_actions, update_edit_actions
 from shipviewer._qt.editing import EditController
 from shipviewer._qt.icons import icon
 from shipviewer._qt.image_list import ImageListPanel
+from shipviewer._qt.models_menu import install_models_menu
 from shipviewer._qt.qimage import rgb_to_pixmap
 from shipviewer._qt.settings import ViewerSettings, default_cache_dir
 from shipviewer._qt.status_bar import NO_MODEL, ViewerStatusBar
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.actions_ = create_actions(self, self)
         self.edit_widgets = create_edit_actions(self.actions_, self, self.edit, self.tools, self)
+        self.models_menu = install_models_menu(self)  # Improve Model…, Models of This Folder
         assert self.view_menu is not None
         self.view_menu.addAction(self.list_dock.toggleViewAction())
         self.view_menu.addAction(self.overlay_dock.toggleViewAction())
