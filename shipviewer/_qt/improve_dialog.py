@@ -19,7 +19,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QProcess, QProcessEnvironment, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QProcess, QProcessEnvironment, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -74,6 +74,8 @@ def _score(value: float | None, percent: bool = False) -> str:
 class ImproveDialog(QDialog):
     """Non-modal: the viewer goes on while a round trains. ``window`` is the main window (its controller
     and its folder's session)."""
+
+    event_received = Signal(object)  # each progress event of the child (a dict), after the dialog showed it
 
     def __init__(self, window: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent or window)
@@ -186,7 +188,7 @@ class ImproveDialog(QDialog):
         self.results_box = QGroupBox("Before and after, on the held-out reviewed images", self)
         self.metrics = QTableWidget(3, 2, self.results_box)
         self.metrics.setObjectName("metrics")
-        self.metrics.setHorizontalHeaderLabels(["Current model", "New model"])
+        self.metrics.setHorizontalHeaderLabels(["Before: base model", "After: new model"])
         self.metrics.setVerticalHeaderLabels(
             ["Competition F2", "F2 at IoU 0.5", "False alarms (ship-free images with a ship)"]
         )
@@ -198,7 +200,7 @@ class ImproveDialog(QDialog):
         self.changes_label.setWordWrap(True)
         self.images = QTableWidget(0, 5, self.results_box)
         self.images.setObjectName("per-image")
-        self.images.setHorizontalHeaderLabels(["Image", "Ships", "Current F2", "New F2", "Change"])
+        self.images.setHorizontalHeaderLabels(["Image", "Ships", "F2 before", "F2 after", "Change"])
         self.images.verticalHeader().setVisible(False)
         self.images.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.images.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -407,11 +409,11 @@ class ImproveDialog(QDialog):
 
     def _set_defaults(self) -> None:
         d = self.defaults
-        self.epochs.setValue(int(d.get("epochs", 3)))
-        self.steps.setValue(int(d.get("steps_per_epoch", 24)))
+        self.epochs.setValue(int(d.get("epochs", 4)))
+        self.steps.setValue(int(d.get("steps_per_epoch", 40)))
         self.lr.setValue(float(d.get("lr", 2e-4)))
         self.crop.setValue(int(d.get("crop", 256)))
-        self.batch.setValue(int(d.get("batch", 4)))
+        self.batch.setValue(int(d.get("batch", 8)))
         self.int8.setChecked(bool(d.get("int8", True)))
         self._show_settings()
 
@@ -553,6 +555,7 @@ class ImproveDialog(QDialog):
             self.model_id = str(event.get("model_id", self.model_id))
         elif kind == "error":
             self.error_event = event
+        self.event_received.emit(event)
 
     def _on_process_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self.state == "running":
@@ -673,6 +676,11 @@ class ImproveDialog(QDialog):
             "The held-out images also chose the epoch kept, so the new model's score is slightly optimistic."
         )
         truth = report.get("heldout_ships", {})
+        if truth:
+            nothing = sum(1 for n in truth.values() if not n) / len(truth)
+            self.changes_label.setText(
+                self.changes_label.text() + f" Predicting no ship at all would score {nothing:.3f} here."
+            )
         ids = sorted(
             after["per_image"], key=lambda k: (before["per_image"].get(k, 0) - after["per_image"][k], k)
         )
@@ -743,6 +751,11 @@ class ImproveDialog(QDialog):
     def open_log(self) -> None:
         if self.log_path is not None and self.log_path.exists():
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_path)))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate and self.state in ("ready", "failed", "cancelled"):
+            self.refresh()  # back from reviewing in the main window: count again
+        return super().event(event)
 
     def done(self, result: int) -> None:
         self.stop()
