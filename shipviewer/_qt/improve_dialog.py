@@ -54,7 +54,7 @@ from shipviewer.session.models import (
 
 TAIL_LINES = 15  # of the log, shown when a round fails
 KILL_AFTER_MS = 2000  # after asking the child to stop
-NICE = 10  # the child's priority below the viewer's
+NICE = 15  # the child's priority below the viewer's
 BETTER, WORSE = QColor("#1a7f37"), QColor("#cf222e")
 
 
@@ -142,7 +142,7 @@ class ImproveDialog(QDialog):
         form = QFormLayout(body)
         self.epochs = QSpinBox(body, minimum=1, maximum=200)
         self.steps = QSpinBox(body, minimum=1, maximum=100_000)
-        self.lr = QDoubleSpinBox(body, decimals=6, minimum=1e-6, maximum=0.1, singleStep=1e-4)
+        self.lr = QDoubleSpinBox(body, decimals=6, minimum=1e-6, maximum=0.1, singleStep=1e-5)
         self.crop = QSpinBox(body, minimum=32, maximum=768, singleStep=32)
         self.batch = QSpinBox(body, minimum=1, maximum=256)
         self.int8 = QCheckBox(
@@ -411,7 +411,7 @@ class ImproveDialog(QDialog):
         d = self.defaults
         self.epochs.setValue(int(d.get("epochs", 4)))
         self.steps.setValue(int(d.get("steps_per_epoch", 40)))
-        self.lr.setValue(float(d.get("lr", 2e-4)))
+        self.lr.setValue(float(d.get("lr", 5e-5)))
         self.crop.setValue(int(d.get("crop", 256)))
         self.batch.setValue(int(d.get("batch", 8)))
         self.int8.setChecked(bool(d.get("int8", True)))
@@ -743,10 +743,10 @@ class ImproveDialog(QDialog):
         self.keep_button.setVisible(done)
         self.close_button.setVisible(not done)
         self.close_button.setText("Close")
-        for widget in (self.advanced, self.bundled_button, self.pick_button):
-            widget.setEnabled(not running and not done)
-        self.bundled_button.setVisible(self.base is None or not self._base_is_active())
-        self.pick_button.setVisible(True)
+        idle = not running and not done
+        self.advanced.setVisible(idle)  # the settings in force stay readable above it
+        self.bundled_button.setVisible(idle and (self.base is None or not self._base_is_active()))
+        self.pick_button.setVisible(idle)
 
     def open_log(self) -> None:
         if self.log_path is not None and self.log_path.exists():

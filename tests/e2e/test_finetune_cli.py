@@ -80,3 +80,42 @@ def test_too_few_reviewed_images_is_a_plain_error(tmp_path: Path) -> None:
     run = finetune(folder, "--out", tmp_path / "out", "--base", tmp_path / "missing.keras")
     assert run.returncode == 1
     assert "review 10 more reviewed images" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="a file size limit stands in for a full disk"
+)
+def test_a_full_disk_is_a_clear_error_and_lists_nothing(tmp_path: Path) -> None:
+    """Files may grow to 900 kB (the session, the CSVs, the logs), the tiny model's 1.3 MB do not fit: the
+    write fails as on a full disk (EFBIG; Python ignores SIGXFSZ)."""
+    pytest.importorskip("tensorflow")
+    import resource
+
+    folder, _ = reviewed_folder(tmp_path / "synth")
+    base = tiny_base(tmp_path / "base" / "tiny.keras")
+    out = tmp_path / "round"
+    command = [sys.executable, "-m", "shipviewer.cli", "finetune", str(folder), "--out", str(out)]
+    command += [
+        "--base",
+        str(base),
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "1",
+        "--crop",
+        "64",
+        "--batch",
+        "2",
+    ]
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (900_000, 900_000))
+
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, preexec_fn=limit)
+    assert run.returncode == 1
+    assert "not enough disk space" in run.stderr and "no model was listed" in run.stderr
+    assert not out.exists() and not out.with_name(out.name + ".partial").exists()
+    with Workspace.open(folder) as workspace:
+        models = FolderModels(workspace.store)
+        assert models.models() == [] and models.recorded_split() == {}
