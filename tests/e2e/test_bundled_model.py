@@ -102,3 +102,29 @@ def test_bundled_int8_keeps_the_fp32_masks(real_dir: Path) -> None:
     assert pooled_dice(a, b, threshold) >= 0.98
     same = [fp32.analyse(im).passed == int8.analyse(im).passed for im in images]
     assert sum(same) / len(same) >= 0.99
+
+
+def test_evaluate_without_a_model_scores_the_bundled_int8_copy(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shipviewer.cli",
+            "evaluate",
+            "--data",
+            str(samples_dir()),
+            "--csv",
+            str(samples_dir() / "labels.csv"),
+            "--split",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the bundled shipviewer-segnet-int8.onnx" in result.stdout
+    assert "ship/no-ship gate at" in result.stdout
+    float(result.stdout.strip().splitlines()[-1])  # the last line is the bare F2
+    assert (tmp_path / "shipviewer-segnet-int8_predictions.csv").is_file()  # not beside the bundled model
