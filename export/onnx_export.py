@@ -110,6 +110,8 @@ def metadata_from_run(model_path: str | os.PathLike[str]) -> ModelMetadata:
         training_data=str(config.get("data", config.get("csv", ""))),
         validation_f2=_maybe_float(scores.get("f2", config.get("val_f2"))),
         validation_dice=_maybe_float(scores.get("dice", config.get("val_dice"))),
+        gate_threshold=_maybe_float(scores.get("gate_threshold")),
+        gate_validation_accuracy=_maybe_float(scores.get("gate_accuracy")),
     )
 
 

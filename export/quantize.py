@@ -176,7 +176,14 @@ def quantize_int8(
                 gate_decoder(proto, gate_threshold)
             # The validation scores in the fp32 metadata were measured on fp32: not carried over.
             _set_metadata(
-                proto, replace(metadata, precision="int8", validation_f2=None, validation_dice=None)
+                proto,
+                replace(
+                    metadata,
+                    precision="int8",
+                    validation_f2=None,
+                    validation_dice=None,
+                    gate_validation_accuracy=None,
+                ),
             )
             candidate = Path(tmp) / "candidate.onnx"
             onnx.save(proto, str(candidate))

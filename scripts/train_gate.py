@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--name", default=None, help="model name for the config.json written beside --out")
+    parser.add_argument("--training-data", default="", help="what the SegNet was trained on (config.json)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -116,6 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
+    # config.json beside the model is what `shipviewer export` reads its metadata from; sweep_postprocess.py
+    # --record adds the validation scores and the chosen thresholds to it.
+    config = {
+        "name": args.name or args.out.stem,
+        "data": f"{args.training_data}; gate: {args.train}".lstrip("; "),
+        "preprocessing": {"scale": 1 / 255, "offset": 0.0, "layout": "NHWC"},
+        "gate": {**report, "base": str(args.base), "val_data": str(args.val)},
+        "validation": {"gate_accuracy": report["val_accuracy"]},
+    }
+    (args.out.parent / "config.json").write_text(json.dumps(config, indent=2))
     print(f"{args.out}: gated SegNet written")
     return 0
 
