@@ -144,8 +144,11 @@ def run(args: argparse.Namespace, base: Path, root: Path, bundled_onnx: Path) ->
     meter = StallMeter()
     marks: dict[str, float] = {}
 
+    events: list[tuple[float, str]] = []
+
     def on_event(event: dict) -> None:
         kind, now = event.get("event"), time.perf_counter()
+        events.append((now, f"{kind}{':' + str(event.get('stage')) if kind == 'stage' else ''}"))
         if kind == "step" and "train" not in marks:
             marks["train"] = now
         if kind == "stage" and event.get("stage") not in ("data", "base", "training"):
@@ -280,6 +283,18 @@ def run(args: argparse.Namespace, base: Path, root: Path, bundled_onnx: Path) ->
         None,
     )
     print(f"re-predicted the folder with the new model in {repredicted - switched:.0f} s")
+    # Where the longest stalls fell: seconds into the training, and the child's last event before each.
+    ticks = np.array(meter.ticks)
+    gaps = np.diff(ticks) * 1000.0
+    for i in np.argsort(gaps)[::-1][:5]:
+        at = ticks[i]
+        if not train_start <= at <= train_end:
+            continue
+        before_event = max((e for e in events if e[0] <= at), default=(at, "-"))
+        print(
+            f"   stall {gaps[i]:.0f} ms at {at - train_start:.1f} s into training "
+            f"({at - before_event[0]:.2f} s after the child's {before_event[1]})"
+        )
     window.close()
     window.shutdown()
     return 0

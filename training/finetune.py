@@ -78,6 +78,7 @@ class FinetuneSettings:
     int8: bool = True  # on a CPU; a GPU runs the fp32 model
     calibration_images: int = 32
     seed: int = 0
+    threads: int = 0  # CPU threads for training and scoring; 0: TensorFlow's and onnxruntime's default
 
     def check(self) -> FinetuneSettings:
         for name in ("epochs", "steps_per_epoch", "batch", "calibration_images"):
@@ -87,6 +88,8 @@ class FinetuneSettings:
                 )
         if not 0 < self.lr < 1:
             raise FinetuneError(f"--lr must be between 0 and 1, got {self.lr}")
+        if self.threads < 0:
+            raise FinetuneError(f"--threads must be at least 0, got {self.threads}")
         if self.crop % 32 or not 32 <= self.crop <= 768:
             raise FinetuneError(f"--crop must be a multiple of 32 from 32 to 768, got {self.crop}")
         return self
@@ -230,7 +233,11 @@ def progress_callback(events: Events, epochs: int, steps: int) -> Any:
 
 
 def score_model(
-    onnx_path: Path, folder: Path, truth: Mapping[str, Sequence[str]], progress: Callable[[int], None]
+    onnx_path: Path,
+    folder: Path,
+    truth: Mapping[str, Sequence[str]],
+    progress: Callable[[int], None],
+    threads: int = 0,
 ) -> ModelScore:
     """Run an ONNX model as the viewer does (its gate, threshold, minimum size, touching-ship split) on the
     held-out images and score it against the reviewed ships."""
@@ -238,7 +245,7 @@ def score_model(
     from shipviewer.airbus.images import read_image
     from shipviewer.model.inference import InferenceSession
 
-    session = InferenceSession(onnx_path, device="cpu")
+    session = InferenceSession(onnx_path, device="cpu", threads=threads or None)
     per_image: dict[str, float] = {}
     at_50: list[float] = []
     counts: dict[str, int] = {}
@@ -468,6 +475,11 @@ def _make(
     write_csv(data_dir / "heldout.csv", local(split.val))
 
     events("stage", stage="base", text=f"reading the base model {base.name}")
+    if settings.threads:  # before TensorFlow does anything: the viewer keeps the other cores
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(settings.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     architecture = describe_base(base)
     config = TrainConfig(
         data=str(folder),
@@ -547,6 +559,7 @@ def _make(
             folder,
             truth,
             lambda done, key=key: events("score", which=key, done=done, total=len(truth)),
+            settings.threads,
         )
     shutil.rmtree(scratch)
     for key in ("fp32", "int8"):  # the files' final place, not the staging folder's

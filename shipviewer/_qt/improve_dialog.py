@@ -13,6 +13,7 @@ Use New Model (the folder is predicted again with it) or Keep Current.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections import deque
@@ -461,6 +462,8 @@ class ImproveDialog(QDialog):
             "--events",
             "--nice",
             str(NICE),
+            "--threads",
+            str(max(1, (os.cpu_count() or 2) - 1)),  # a core stays with the viewer, as for its own model
         ]
         if not self.int8.isChecked():
             args.append("--no-int8")

@@ -66,6 +66,13 @@ def add_finetune_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, metavar="N", help=f"crops per batch (default {d.batch})")
     p.add_argument("--no-int8", action="store_true", help="do not make the int8 copy")
     p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="CPU threads for training and scoring (default: all; the viewer leaves one core to itself)",
+    )
+    p.add_argument(
         "--events", action="store_true", help="progress as one JSON object per line (for the viewer)"
     )
     p.add_argument("--nice", type=int, default=0, metavar="N", help="lower this process's priority by N")
@@ -148,7 +155,7 @@ def _run(args: argparse.Namespace, missing: list[str]) -> int:
         for k in ("epochs", "steps_per_epoch", "lr", "crop", "batch")
         if getattr(args, k) is not None
     }
-    settings = FinetuneSettings(**given, int8=not args.no_int8)
+    settings = FinetuneSettings(**given, int8=not args.no_int8, threads=args.threads)
     result = run_finetune(
         args.folder,
         args.out,
