@@ -8,9 +8,12 @@ moment loses at most a stroke still in progress (mouse button held).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +21,14 @@ import numpy as np
 
 from shipviewer.edits import AnnotationDoc, DocChange
 from shipviewer.edits.undo import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, History
-from shipviewer.session.csvio import ExportReport, ImportReport, export_csv, import_csv
+from shipviewer.session.csvio import (
+    ExportPlan,
+    ExportReport,
+    ImportReport,
+    export_csv,
+    export_plan,
+    import_csv,
+)
 from shipviewer.session.location import locate_store
 from shipviewer.session.review import (
     NEEDS_REVIEW,
@@ -36,9 +46,33 @@ from shipviewer.session.store import ImageRecord, Prediction, SessionStore, Sync
 if TYPE_CHECKING:
     from shipviewer.model.inference import InferenceSession
 
-__all__ = ["Workspace", "WorkspaceError", "predict_ships"]
+__all__ = ["ViewState", "Workspace", "WorkspaceError", "predict_ships"]
 
 DEFAULT_DOCUMENT_BYTES = 1 << 30
+VIEW_STATE_KEY = "viewer.state"
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Where the viewer was in a folder: the image on screen, the brush size, the review queue order,
+    and when (to pick the latest of several folders)."""
+
+    image_id: str
+    brush_size: int
+    order: str
+    time: float
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ViewState | None:
+        """None for text this version cannot use (an older or damaged entry is ignored, never fatal)."""
+        try:
+            raw = json.loads(text)
+            return cls(str(raw["image_id"]), int(raw["brush_size"]), str(raw["order"]), float(raw["time"]))
+        except (ValueError, TypeError, KeyError):
+            return None
 
 
 class WorkspaceError(ValueError):
@@ -159,7 +193,7 @@ class Workspace:
         known = self._check(lambda: self.store.shape(image_id))
         if known is not None:
             return known
-        from shipviewer.session.imagesize import image_size
+        from shipviewer.airbus.image_size import image_size
 
         size = image_size(self.path_of(image_id))
         self.store.set_shape(image_id, size)
@@ -295,19 +329,33 @@ class Workspace:
         nobody annotated yet takes them as its starting annotation (the model proposes, the user
         corrects); its status stays unreviewed."""
         self._check(lambda: self.store.set_prediction(image_id, rles, model=model, uncertainty=uncertainty))
-        record = self.store.record(image_id)
-        if seed and record.annotated is None and record.status == Status.UNREVIEWED:
+        if seed and self.untouched(image_id):
             self._seed(image_id, rles)
         self._changed(image_id)
 
+    def untouched(self, image_id: str) -> bool:
+        """Nobody worked on the image: unreviewed, and its annotation is none or the model's proposal.
+
+        Such an annotation follows the model (a new prediction, threshold or minimum size replaces it)
+        until the first edit, import or review.
+        """
+        record = self.record(image_id)
+        doc = self._docs.get(image_id)
+        busy = doc is not None and (doc.in_stroke or doc.can_undo)
+        return record.status == Status.UNREVIEWED and record.annotated in (None, "predicted") and not busy
+
     def _seed(self, image_id: str, rles: Sequence[str]) -> None:
+        """Make the model's ships the annotation of an untouched image. Not an edit: no undo step (Ctrl+Z
+        on an untouched image does nothing), and the image stays unreviewed and model-only."""
         doc = self._docs.get(image_id)
         if doc is None:
             self.store.replace_ships(image_id, list(rles), source="predicted")
             return
         with self._as_source("predicted"):
-            if doc.set_ships(list(rles), name="model prediction") is None:
-                self.store.replace_ships(image_id, list(rles), source="predicted")
+            change = doc.set_ships(list(rles), name="model prediction")
+        doc.history.clear()
+        if change is None:
+            self.store.replace_ships(image_id, list(rles), source="predicted")
 
     def predict(
         self,
@@ -378,9 +426,26 @@ class Workspace:
             self._changed(image_id)
         return report
 
-    def export_csv(self, path: str | os.PathLike[str], *, reviewed_only: bool = False) -> ExportReport:
-        """Write the annotations as an Airbus CSV: see :func:`.csvio.export_csv`."""
+    def export_plan(self, *, reviewed_only: bool = False, include_predictions: bool = False) -> ExportPlan:
+        """What :meth:`export_csv` would write, counted by kind: see :func:`.csvio.export_plan`."""
+        return export_plan(self, reviewed_only=reviewed_only, include_predictions=include_predictions)
+
+    def export_csv(
+        self, path: str | os.PathLike[str], *, reviewed_only: bool = False, include_predictions: bool = False
+    ) -> ExportReport:
+        """Write what a person made or confirmed as an Airbus CSV: see :func:`.csvio.export_csv`."""
         for doc in self._docs.values():
             if doc.in_stroke:
                 doc.end_stroke()
-        return export_csv(self, path, reviewed_only=reviewed_only)
+        return export_csv(self, path, reviewed_only=reviewed_only, include_predictions=include_predictions)
+
+    # --- where the user was -------------------------------------------------------------------------
+    def view_state(self) -> ViewState | None:
+        """Where the viewer was in this folder when it last showed one of its images (None: never)."""
+        raw = self.store.meta(VIEW_STATE_KEY)
+        return ViewState.from_json(raw) if raw else None
+
+    def save_view_state(self, state: ViewState) -> None:
+        """Remember the image on screen, the brush size and the queue order (committed at once, so a
+        killed app reopens where it was)."""
+        self.store.set_meta(VIEW_STATE_KEY, state.to_json())
