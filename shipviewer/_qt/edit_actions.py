@@ -1,5 +1,6 @@
 """The editing and review commands: actions with their shortcuts, the Edit and Review menus, the edit
-tool bar (tools, brush size, grow/shrink pixels, smallest ship, review order).
+tool bar (tools, brush size, grow/shrink pixels, remove-ships-under size; the review order and keys
+have their own tool bar, ``review_bar``).
 
 Actions call the :class:`~shipviewer._qt.editing.EditController` and the :class:`~shipviewer._qt.tools.
 ToolDriver` directly; the file dialogs for CSV import and export are the window's (``dialogs``).
@@ -11,13 +12,12 @@ from typing import Protocol
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QActionGroup
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSpinBox, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSpinBox, QToolBar
 
 from shipviewer._qt.actions import Actions
 from shipviewer._qt.editing import EditController
 from shipviewer._qt.tools import Tool, ToolDriver
 from shipviewer.edits import BRUSH_STEPS
-from shipviewer.session.review import ORDERS
 
 TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.SELECT: ("&Select Ships", "S"),
@@ -29,7 +29,6 @@ TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.DELETE: ("&Delete Ship (click)", "D"),
     Tool.SPLIT: ("Sp&lit Along a Line", "C"),
 }
-ORDER_TEXT = {"path": "path", "uncertainty": "model uncertainty", "disagreement": "disagreement with truth"}
 
 
 class CsvDialogs(Protocol):
@@ -45,18 +44,12 @@ class EditWidgets:
     def __init__(self, toolbar: QToolBar, edit: EditController) -> None:
         self.brush = self._spin(toolbar, "Brush", BRUSH_STEPS[0], BRUSH_STEPS[-1], edit.brush_size, "px")
         self.morph = self._spin(toolbar, "Grow/shrink", 1, 50, edit.morph_pixels, "px")
-        self.min_ship = self._spin(toolbar, "Smallest ship", 1, 10_000, edit.min_ship_pixels, "px")
-        toolbar.addWidget(QLabel(" Queue "))
-        self.order = QComboBox()
-        self.order.setObjectName("review-order")
-        for order in ORDERS:
-            self.order.addItem(ORDER_TEXT[order], order)
-        self.order.setToolTip("The order in which Accept and Next Unreviewed go through the images")
-        toolbar.addWidget(self.order)
+        # Named apart from the Overlay panel's "Min. predicted ship" (issue #11): this one is R's.
+        self.min_ship = self._spin(toolbar, "Remove ships under", 1, 10_000, edit.min_ship_pixels, "px")
+        self.min_ship.setToolTip("Remove Ships Under N px (R) deletes annotated ships smaller than this")
         self.brush.valueChanged.connect(lambda v: setattr(edit, "brush_size", v))
         self.morph.valueChanged.connect(lambda v: setattr(edit, "morph_pixels", v))
         self.min_ship.valueChanged.connect(lambda v: setattr(edit, "min_ship_pixels", v))
-        self.order.currentIndexChanged.connect(lambda i: edit.set_order(self.order.itemData(i)))
         edit.state_changed.connect(lambda: self.sync(edit))
 
     @staticmethod
@@ -147,10 +140,7 @@ def create_edit_actions(
             toolbar.addSeparator()
         else:
             toolbar.addAction(a[name])
-    widgets = EditWidgets(toolbar, edit)
-    toolbar.addSeparator()
-    for name in ("accept", "confirm_empty", "reject"):
-        toolbar.addAction(a[name])
+    widgets = EditWidgets(toolbar, edit)  # the queue order and the review keys: review_bar.py
     window.addToolBarBreak()
     window.addToolBar(toolbar)
     return widgets

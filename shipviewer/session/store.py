@@ -241,12 +241,13 @@ class SessionStore:
         return None if row is None else row[0]
 
     # --- the folder -----------------------------------------------------------------------------
-    def sync(self, files: Iterable[str | os.PathLike[str]]) -> SyncReport:
+    def sync(self, files: Iterable[str | os.PathLike[str]], *, complete: bool = True) -> SyncReport:
         """Record the image files now in the folder (absolute or folder-relative paths).
 
         New files are added; files gone are marked missing (their work is kept); a file gone whose
         content hash shows up under a new name is moved with its work; a file whose content changed
-        goes back to ``unreviewed``.
+        goes back to ``unreviewed``. ``complete=False``: ``files`` are some of the folder's images only
+        (a few opened on their own): nothing else is marked missing or moved.
         """
         disk: dict[str, tuple[int, int]] = {}
         for raw in files:
@@ -261,7 +262,7 @@ class SessionStore:
                 for r in db.execute("SELECT path, id, size, mtime_ns, hash, present, annotated FROM images")
             }
             new = [p for p in disk if p not in rows]
-            gone = [p for p, r in rows.items() if p not in disk and r[4]]
+            gone = [p for p, r in rows.items() if p not in disk and r[4]] if complete else []
             moved_to = self._find_moves(gone, new, rows, disk)
             for old, target in moved_to.items():
                 size, mtime = disk[target]

@@ -128,23 +128,35 @@ class Workspace:
         *,
         store_path: str | os.PathLike[str] | None = None,
         recursive: bool = True,
+        scope: Sequence[str] | None = None,
         synchronous: str = "FULL",
         **kwargs: Any,
     ) -> Workspace:
-        """Open (creating if needed) the session of ``folder`` and record the images now in it."""
+        """Open (creating if needed) the session of ``folder`` and record the images now in it
+        (``scope``: only those under these folder-relative files and subfolders; see :meth:`rescan`)."""
         folder = Path(folder)
         if not folder.is_dir():
             raise WorkspaceError(f"{folder}: no such folder")
         path = Path(store_path) if store_path is not None else locate_store(folder)
         workspace = cls(folder, SessionStore(path, folder, synchronous=synchronous), **kwargs)
-        workspace.rescan(recursive=recursive)
+        try:
+            workspace.rescan(recursive=recursive, scope=scope)
+        except BaseException:
+            workspace.close()
+            raise
         return workspace
 
-    def rescan(self, *, recursive: bool = True) -> SyncReport:
-        """Look at the folder again (new, missing, moved and changed images)."""
+    def rescan(self, *, recursive: bool = True, scope: Sequence[str] | None = None) -> SyncReport:
+        """Look at the folder again (new, missing, moved and changed images). With ``scope`` (files and
+        subfolders relative to the folder), only those are looked at and nothing else is marked missing:
+        a few images opened on their own from a large folder cost a few file checks."""
         from shipviewer.airbus.images import find_images
 
-        return self.store.sync(find_images([self.store.folder], recursive=recursive))
+        folder = self.store.folder
+        if scope is None:
+            return self.store.sync(find_images([folder], recursive=recursive))
+        targets = [folder / part for part in scope if (folder / part).exists()]
+        return self.store.sync(find_images(targets, recursive=recursive), complete=False)
 
     def close(self) -> None:
         for image_id in list(self._docs):
@@ -263,8 +275,9 @@ class Workspace:
         self._check(lambda: self.store.set_status(image_id, status))
         self._changed(image_id)
 
-    def accept(self, image_id: str, *, order: str = "path") -> str | None:
-        """Sign the image off as right; returns the next image needing review (None when all are done).
+    def accept(self, image_id: str, *, order: str | None = "path") -> str | None:
+        """Sign the image off as right; returns the next image needing review (None when all are done,
+        or when ``order`` is None: the caller looks for the next one itself).
 
         An image never annotated takes the model's prediction, when there is one, as its annotation.
         """
@@ -274,21 +287,21 @@ class Workspace:
             assert prediction is not None
             self._seed(image_id, prediction.rles)
         self.set_status(image_id, Status.ACCEPTED)
-        return self.next_unreviewed(image_id, order=order)
+        return None if order is None else self.next_unreviewed(image_id, order=order)
 
-    def reject(self, image_id: str, *, order: str = "path") -> str | None:
+    def reject(self, image_id: str, *, order: str | None = "path") -> str | None:
         """Mark the image unusable (never exported); returns the next image needing review."""
         self.set_status(image_id, Status.REJECTED)
-        return self.next_unreviewed(image_id, order=order)
+        return None if order is None else self.next_unreviewed(image_id, order=order)
 
-    def confirm_empty(self, image_id: str, *, order: str = "path") -> str | None:
+    def confirm_empty(self, image_id: str, *, order: str | None = "path") -> str | None:
         """The fast path for "no ships here": removes any ship (one undo step), marks the image confirmed
         empty; returns the next image needing review."""
         doc = self.document(image_id)
         if doc.n_ships:
             doc.clear()
         self.set_status(image_id, Status.CONFIRMED_EMPTY)
-        return self.next_unreviewed(image_id, order=order)
+        return None if order is None else self.next_unreviewed(image_id, order=order)
 
     def queue(self, order: str = "path", *, needs_review_only: bool = False) -> list[str]:
         """Image ids in review order: ``path``, ``uncertainty`` (of the prediction) or ``disagreement``

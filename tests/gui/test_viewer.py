@@ -159,9 +159,12 @@ def test_filters_and_search(qtbot, make_window, model, blob_folder) -> None:
     panel.set_filter(Filter.ALL)
     window.actions_["search"].trigger()
     qtbot.keyClicks(panel.search, "d.p")
-    assert panel.model.rowCount() == 2  # the match, and the pinned image on screen
+    # Search results never keep a non-matching image (issue #11): d.png is shown in place of a.png.
+    assert panel.model.rowCount() == 1
+    wait_for_current(qtbot, window, "d.png")
+    qtbot.waitUntil(lambda: window.edit.image_id == "sub/d.png")
     window.actions_["accept"].trigger()
-    assert window.controller.catalog[0].status is Status.ACCEPTED
+    assert window.controller.catalog[3].status is Status.ACCEPTED
     assert "ms/image" in window.status.model_label.text()
 
 
