@@ -67,6 +67,7 @@ class EditController(QObject):
         self._truth_queue: list[str] = []  # truth CSVs given while the sessions were opening
         self._resume: ViewState | None = None  # where the user was, until shown
         self._resume_path = ""
+        self._settling = False  # sessions are opening: where the user was is read before it is written
         self._follow = QTimer(self)
         self._follow.setSingleShot(True)
         self._follow.setInterval(FOLLOW_DELAY_MS)
@@ -101,6 +102,7 @@ class EditController(QObject):
         """Open the session of every folder just opened (closing the previous ones), in the background:
         the images show at once and editing starts as each session is ready."""
         self.close()
+        self._settling = True
         roots = self.sessions.open(paths)
         if roots:
             names = ", ".join(Path(r.folder).name or r.folder for r in roots)
@@ -126,6 +128,7 @@ class EditController(QObject):
         queued, self._truth_queue = self._truth_queue, []
         for path in queued:
             self.load_truth(path)
+        self._settling = False
         self._start_resume()
         self.session_opened.emit()
         self.state_changed.emit()
@@ -488,8 +491,8 @@ class EditController(QObject):
     # --- where the user was ------------------------------------------------------------------------------
     def _save_view_state(self) -> None:
         located = self.located
-        if located is None or self._resume is not None:
-            return  # nothing on screen, or the remembered place is not shown yet
+        if located is None or self._resume is not None or self._settling:
+            return  # nothing on screen, or the remembered place is not read or not shown yet
         state = ViewState(located.image_id, self.brush_size, self.order, time.time())
         try:
             located.workspace.save_view_state(state)
@@ -515,9 +518,12 @@ class EditController(QObject):
 
     def _finish_resume(self) -> None:
         path, self._resume, self._resume_path = self._resume_path, None, ""
+        viewer = self.viewer
+        current = viewer.current.index
+        untouched = current < 0 or (len(viewer.view) > 0 and current == viewer.view.index_at(0))
         self._reorder()
-        index = self.viewer.catalog.index_of(path)
-        if index >= 0 and index != self.viewer.current.index:
+        index = viewer.catalog.index_of(path)
+        if index >= 0 and index != current and untouched:  # the user has not moved on meanwhile
             self.viewer.show_index(index)
             self.message.emit(f"Back at {Path(path).name}, where you left off")
         else:

@@ -101,7 +101,7 @@ class ExportDialog(QDialog):
         self.folder.currentIndexChanged.connect(self._on_folder)
         self.reviewed_only.toggled.connect(self._on_options)
         self.include_predictions.toggled.connect(self._on_options)
-        self._on_folder()
+        self._on_options()
 
     @property
     def workspace(self) -> Workspace | None:

@@ -154,6 +154,8 @@ def test_predict_paint_erase_split_undo_accept_export_and_reopen(
     window = make_window()
     window.start([str(folder)], str(model))
     wait_for_images(qtbot, window, 3)
+    wait_for_current(qtbot, window, "c.png")  # back where the user left off (issue #11)
+    window.controller.show_index(0)
     wait_for_current(qtbot, window, "a.png")
     qtbot.waitUntil(lambda: window.edit.doc is not None)
     np.testing.assert_array_equal(window.edit.doc.labels, after_split)
