@@ -8,8 +8,18 @@ so showing one never resizes the image or the window.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 STYLES = {
     "info": "background: #e3f2fd; color: #0d2a4a; border-bottom: 1px solid #90caf9;",
@@ -38,6 +48,10 @@ class Banner(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # The mouse goes through to the image under the text (only the button takes clicks): see _forward.
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.setMouseTracking(True)
+        self.forward_to: QWidget | None = None
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 6, 10, 6)
         row.addWidget(self.label, 1)
@@ -69,6 +83,46 @@ class Banner(QFrame):
             self.setVisible(True)
             self.changed.emit()
 
+    def _forward(self, event: QMouseEvent) -> None:
+        """Hand a mouse event over the banner to the image view under it, so painting and the cursor
+        readout work under the text as anywhere else."""
+        target = self.forward_to
+        if target is None:
+            event.ignore()
+            return
+        position = QPointF(target.mapFromGlobal(event.globalPosition().toPoint()))
+        clone = QMouseEvent(
+            event.type(), position, event.globalPosition(), event.button(), event.buttons(), event.modifiers()
+        )
+        QApplication.sendEvent(target, clone)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._forward(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._forward(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._forward(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        target = self.forward_to
+        if target is None:
+            event.ignore()
+            return
+        position = QPointF(target.mapFromGlobal(event.globalPosition().toPoint()))
+        clone = QWheelEvent(
+            position,
+            event.globalPosition(),
+            event.pixelDelta(),
+            event.angleDelta(),
+            event.buttons(),
+            event.modifiers(),
+            event.phase(),
+            event.inverted(),
+        )
+        QApplication.sendEvent(target, clone)
+
     def _dismiss(self) -> None:
         self.show_text("", "")
         self.dismissed.emit()
@@ -82,6 +136,9 @@ class BannerStack(QWidget):
         self.host = host
         self.hint = Banner("first-launch-hint", dismiss_text="Got it", parent=self)
         self.editing = Banner("editing-banner", parent=self)
+        viewport = host.viewport() if isinstance(host, QAbstractScrollArea) else host
+        for banner in (self.hint, self.editing):
+            banner.forward_to = viewport
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)

@@ -45,7 +45,7 @@ class EditWidgets:
         self.brush = self._spin(toolbar, "Brush", BRUSH_STEPS[0], BRUSH_STEPS[-1], edit.brush_size, "px")
         self.morph = self._spin(toolbar, "Grow/shrink", 1, 50, edit.morph_pixels, "px")
         # Named apart from the Overlay panel's "Min. predicted ship" (issue #11): this one is R's.
-        self.min_ship = self._spin(toolbar, "Remove ships under", 1, 10_000, edit.min_ship_pixels, "px")
+        self.min_ship = self._spin(toolbar, "Remove under", 1, 10_000, edit.min_ship_pixels, "px")
         self.min_ship.setToolTip("Remove Ships Under N px (R) deletes annotated ships smaller than this")
         self.brush.valueChanged.connect(lambda v: setattr(edit, "brush_size", v))
         self.morph.valueChanged.connect(lambda v: setattr(edit, "morph_pixels", v))

@@ -116,8 +116,7 @@ class EditController(QObject):
         pending, self._pending = self._pending, []
         for prediction in pending:
             self._on_predicted(prediction)
-        self.message.emit(f"Session {workspace.store.path} · {self.sessions.group.progress()}")
-        self.state_changed.emit()
+        self.state_changed.emit()  # (the status bar's review counter shows the progress: no message here)
         self.review_changed.emit()
 
     def _on_session_failed(self, folder: str, reason: str) -> None:
@@ -163,6 +162,8 @@ class EditController(QObject):
         if self.doc is not None or current.index < 0 or not current.path:
             return "", ""
         name = Path(current.path).name
+        if self.viewer.catalog[current.index].problem:
+            return "", ""  # the canvas says why the image cannot be shown
         if self._doc_error:
             return "warning", f"Editing is off for {name}: {self._doc_error}"
         failure = self.sessions.failure_for(current.path)
@@ -178,8 +179,6 @@ class EditController(QObject):
                 "info",
                 f"Opening the session of {Path(opening).name or opening}: editing starts in a moment…",
             )
-        if self.viewer.catalog[current.index].problem:
-            return "", ""  # the canvas says why the image cannot be shown
         return (
             "warning",
             f"Editing is off for {name}: it is not in the session of its folder (open the folder again)",

@@ -80,6 +80,7 @@ class ExportDialog(QDialog):
         self.counts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setDefault(True)  # Enter exports
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
 

@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self.canvas.editing = True
         for name, layer in self.canvas.layers.items():
             layer.set_look(STYLES[name])  # distinct colours and patterns per layer (issue #11)
+        # The model's dashes over the annotation's fill: where the user kept the model's ship both show.
+        self.canvas.layers[PREDICTION].setZValue(self.canvas.layers[ANNOTATION].zValue() + 0.5)
         self.setCentralWidget(self.canvas)
         self.banners = BannerStack(self.canvas)
         self.hint, self.banner = self.banners.hint, self.banners.editing
@@ -99,6 +101,8 @@ class MainWindow(QMainWindow):
         overlay_scroll.setWidget(self.overlay_panel)
         overlay_scroll.setWidgetResizable(True)
         overlay_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        overlay_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        overlay_scroll.setMinimumWidth(self.overlay_panel.minimumSizeHint().width())
         self.overlay_dock = self._dock(
             "Overlay", "overlay-dock", overlay_scroll, Qt.DockWidgetArea.LeftDockWidgetArea
         )
@@ -372,7 +376,7 @@ class MainWindow(QMainWindow):
 
     def choose_annotations(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open Annotations", self.settings.last_dir, "Airbus CSV (*.csv);;All files (*)"
+            self, "Open Ground Truth", self.settings.last_dir, "Airbus CSV (*.csv);;All files (*)"
         )
         if path:
             self.edit.load_truth(path)

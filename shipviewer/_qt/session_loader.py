@@ -73,11 +73,16 @@ class SessionLoader(QObject):
         """Open the store and read what the UI needs from it (records, truth) off the UI thread."""
         try:
             workspace = Workspace.open(root.folder, scope=root.scope)
-            records = workspace.records()
+            folder = str(workspace.folder)
+            records = {os.path.join(folder, *r.image_id.split("/")): r for r in workspace.records()}
             result: object = (workspace, records, workspace.store.all_truth())
         except OPEN_ERRORS as exc:
             result = exc
-        self._done.emit(generation, root, result)
+        try:
+            self._done.emit(generation, root, result)
+        except RuntimeError:  # the window closed meanwhile (this object is gone): nobody wants it
+            if isinstance(result, tuple):
+                result[0].close()
 
     def _on_done(self, generation: int, root: Root, result: object) -> None:
         if generation != self._generation:  # closed or reopened meanwhile
@@ -92,16 +97,14 @@ class SessionLoader(QObject):
             workspace, records, truth = result
             self.group.add(root, workspace)
             workspace.connect(lambda image_id, ws=workspace: self._on_saved(ws, image_id))
-            folder = str(workspace.folder)
-            for record in records:
-                self.records[os.path.join(folder, *record.image_id.split("/"))] = record
+            self.records.update(records)
             if truth:
                 self.catalog.set_truth({Path(k).name: v for k, v in truth.items()})
             # Rows start as "not predicted"; only images with work or a prediction need their row updated
-            # (a fresh 100,000-image folder touches none, so the UI thread never walks every row here).
-            for record in records:
-                if record.status.value != "unreviewed" or record.has_prediction or record.annotated:
-                    self.refresh(os.path.join(folder, *record.image_id.split("/")))
+            # (a fresh 100,000-image folder touches none, so the UI thread never refreshes every row here).
+            for path, record in records.items():
+                if record.status != ReviewStatus.UNREVIEWED or record.has_prediction or record.annotated:
+                    self.refresh(path)
             self.opened.emit(workspace)
         if not self.opening:
             self.settled.emit()

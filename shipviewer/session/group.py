@@ -155,14 +155,17 @@ class SessionGroup:
         """Every open image in review order: ``path`` (folder by folder, by id), ``uncertainty`` (of the
         prediction, most uncertain first) or ``disagreement`` (with the truth, largest first); images
         without a value come last, in path order."""
+        return [Located(ws, k) for ws, k in self._ordered(order)]
+
+    def _ordered(self, order: str) -> list[tuple[Workspace, str]]:
         if order not in ORDERS:
             raise ValueError(f"unknown review order {order!r}: use one of {', '.join(ORDERS)}")
         scored: list[tuple[float, int, str, Workspace]] = []
-        rest: list[Located] = []
+        rest: list[tuple[Workspace, str]] = []
         for position, (root, workspace) in enumerate(self._members):
             ids = self._ids(root, workspace)
             if order == "path":
-                rest += [Located(workspace, k) for k in ids]
+                rest += [(workspace, k) for k in ids]
                 continue
             if order == "uncertainty":
                 values = {r.image_id: r.uncertainty for r in workspace.records()}
@@ -171,26 +174,23 @@ class SessionGroup:
             for image_id in ids:
                 value = values.get(image_id)
                 if value is None:
-                    rest.append(Located(workspace, image_id))
+                    rest.append((workspace, image_id))
                 else:
                     scored.append((-value, position, image_id, workspace))
         scored.sort(key=lambda t: t[:3])
-        return [Located(ws, k) for _, _, k, ws in scored] + rest
+        return [(ws, k) for _, _, k, ws in scored] + rest
 
     def next_unreviewed(self, after: Located | None = None, *, order: str = "path") -> Located | None:
         """The first image needing review after ``after`` in the queue, wrapping around; None if none."""
-        queue = self.queue(order)
+        queue = self._ordered(order)
         statuses = {id(ws): ws.store.statuses() for ws in self}
-        keys = [(id(item.workspace), item.image_id) for item in queue]
         start = 0
-        if after is not None:
-            key = (id(after.workspace), after.image_id)
-            start = keys.index(key) + 1 if key in keys else 0
-        for item, key in zip(queue[start:] + queue[:start], keys[start:] + keys[:start], strict=True):
-            if after is not None and key == (id(after.workspace), after.image_id):
-                continue
-            if statuses[key[0]].get(item.image_id) in NEEDS_REVIEW:
-                return item
+        key = None if after is None else (after.workspace, after.image_id)
+        if key is not None:
+            start = next((i + 1 for i, item in enumerate(queue) if item == key), 0)
+        for workspace, image_id in queue[start:] + queue[:start]:
+            if (workspace, image_id) != key and statuses[id(workspace)].get(image_id) in NEEDS_REVIEW:
+                return Located(workspace, image_id)
         return None
 
     # --- where the user was -------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_the_two_minimum_sizes_are_named_apart(qtbot, make_window) -> None:
         w.text().strip()
         for w in window.findChild(type(window.review_bar.toolbar), "edit-toolbar").findChildren(QLabel)
     ]
-    assert "Remove ships under" in toolbar_labels and "Smallest ship" not in toolbar_labels
+    assert "Remove under" in toolbar_labels and "Smallest ship" not in toolbar_labels
     assert "Remove Ships Under" in window.overlay_panel.min_size.toolTip()
     assert window.edit_widgets.min_ship.toolTip().startswith("Remove Ships Under N px (R)")
 

@@ -205,6 +205,10 @@ def test_canvas_fit_zoom_pan_and_cursor_readout(qtbot, make_window, model, blob_
     assert canvas.horizontalScrollBar().value() == before + 40
     # The status bar names the pixel and the ship under the cursor: ship 1 of a.png is at rows 10..17.
     window.actions_["fit"].trigger()
+    # The zoomed view's scroll bars go one event later; map the point once the fitted view has settled.
+    qtbot.waitUntil(
+        lambda: not canvas.horizontalScrollBar().isVisible() and not canvas.verticalScrollBar().isVisible()
+    )
     point = canvas.mapFromScene(QPointF(15.5, 12.5))
     qtbot.mouseMove(canvas.viewport(), point)
     qtbot.waitUntil(lambda: "prediction ship 1" in window.status.cursor_label.text())
