@@ -9,10 +9,11 @@ DIR is a data set in the Kaggle layout (``DIR/train_v2/*.jpg`` + ``DIR/train_shi
 The simulated labeller works on every ship of the set, each on an empty annotation (the standard protocol:
 ships are measured one by one). Each click goes to the centre of the largest remaining error — the pixel
 farthest from the error's edge (image borders count as edges) — positive where the mask misses the ship,
-negative where it spills; every click reruns :func:`shipviewer.edits.click_segment.click_segment` through
-:meth:`shipviewer.edits.AnnotationDoc.click_segment` with all clicks so far, as the viewer's click tool
-does. NoC@85 (@90) is the number of clicks until the ship's IoU with the truth reaches 0.85 (0.90); a ship
-that never does counts ``--max-clicks`` (20). Runs:
+negative where it spills; every click reruns :func:`shipviewer.edits.click_segment.click_segment` with all
+clicks so far through a :class:`shipviewer.edits.click_session.ClickSession` on an
+:class:`shipviewer.edits.AnnotationDoc`, exactly as the viewer's click tool does. NoC@85 (@90) is the
+number of clicks until the ship's IoU with the truth reaches 0.85 (0.90); a ship that never does counts
+``--max-clicks`` (20). Runs:
 
 - model-guided: with the model's probability map of the image (``--model``, else the bundled one);
 - image only: no map (the GrabCut fallback, and the colour flood fill fallback beside it);
@@ -49,6 +50,7 @@ from shipviewer.airbus.annotations import read_csv
 from shipviewer.airbus.images import read_image
 from shipviewer.edits import AnnotationDoc, Box, EditError
 from shipviewer.edits.click_segment import Click, SegmentOptions
+from shipviewer.edits.click_session import ClickSession
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "airbus-real"
 BRUSH = 8  # the viewer's default brush size (EditController.brush_size)
@@ -144,18 +146,18 @@ def clicks_for_ship(
     scene: Scene, truth: np.ndarray, probability: np.ndarray | None, options: SegmentOptions, max_clicks: int
 ) -> ShipResult:
     doc = AnnotationDoc.empty(truth.shape)
-    label = doc.new_label()
+    session = ClickSession(doc)
+    label = session.label
     truth_box = _truth_box(truth)
-    clicks: list[Click] = []
     result = ShipResult(int(truth.sum()), max_clicks, max_clicks, 0.0)
     for k in range(1, max_clicks + 1):
         crop = _crop(truth_box, doc, label, 8)
         gt, pred = truth[crop.slices], doc.labels[crop.slices] == label
         x, y, positive = next_click(gt, pred)
-        clicks.append(Click(x + crop.x0, y + crop.y0, positive))
+        click = Click(x + crop.x0, y + crop.y0, positive)
         t0 = time.perf_counter()
         with contextlib.suppress(EditError):  # nothing found: the click is spent all the same
-            doc.click_segment(scene.rgb, clicks, label, probability=probability, options=options)
+            session.add(scene.rgb, click, probability=probability, options=options)
         result.ms.append((time.perf_counter() - t0) * 1000)
         crop = _crop(truth_box, doc, label, 0)
         score = iou(truth[crop.slices], doc.labels[crop.slices] == label)

@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_OPTIONS",
     "FALLBACKS",
     "Click",
+    "PriorCache",
     "Region",
     "SegmentOptions",
     "click_segment",
@@ -86,6 +87,7 @@ class SegmentOptions:
 
 DEFAULT_OPTIONS = SegmentOptions()
 Region = tuple[Box, np.ndarray]  # a box and a bool mask of its shape
+PriorCache = dict[tuple[int, int, bool, SegmentOptions], Region | None]  # (x, y, with a map, options)
 
 
 # --- priors ----------------------------------------------------------------------------------------------
@@ -144,8 +146,10 @@ def _blob_at(mask: np.ndarray, x: int, y: int) -> np.ndarray | None:
 
 def _grabcut_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -> Region | None:
     """What GrabCut finds in growing squares around (x, y): the first blob that stays inside its square
-    and stands out from the pixels around it (a part of a larger ship does not)."""
+    and clearly stands out from the pixels around it (a part of a larger ship does not), else the blob
+    that stands out best, if any does at all."""
     shape = image.shape[:2]
+    best: tuple[float, Region] | None = None
     for half in (12, 24, 48, 96, 160):
         square = _around(x, y, half, shape)
         window = square.grow(max(half // 2, 6), shape)
@@ -159,10 +163,14 @@ def _grabcut_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -
         blob = _blob_at(found, x - window.x0, y - window.y0)
         if blob is None:
             continue
-        contained = not _touches_inner_border(blob, square, window) and blob.sum() < 0.6 * square.area
-        if contained and _stands_out(image, window, blob):
+        if _touches_inner_border(blob, square, window) or blob.sum() >= 0.6 * square.area:
+            continue
+        score = _contrast(image, window, blob)
+        if score >= 2.5:
             return window, blob
-    return None
+        if score >= 1.0 and (best is None or score > best[0]):
+            best = (score, (window, blob))
+    return None if best is None else best[1]
 
 
 def _flood_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -> Region | None:
@@ -187,26 +195,23 @@ def _flood_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -> 
     if best is None:
         return None
     blob = cv2.morphologyEx(best.view(np.uint8), cv2.MORPH_CLOSE, _SQUARE3).view(bool)
-    return (window, blob) if _stands_out(image, window, blob) else None
+    return (window, blob) if _contrast(image, window, blob) >= 1.0 else None
 
 
-def _stands_out(image: np.ndarray, window: Box, blob: np.ndarray, contrast: float = 2.5) -> bool:
-    """Whether the blob's colour differs from the ring of pixels around it: a ship, not a patch of sea.
-
-    The mean Lab colours of the blob and of a 4-px ring around it must be further apart than ``contrast``
-    times the ring's own spread (and 8 Lab units).
-    """
+def _contrast(image: np.ndarray, window: Box, blob: np.ndarray) -> float:
+    """How much the blob's colour stands out from a 4-px ring around it: the distance of their mean Lab
+    colours over the ring's own spread (0 when under 10 Lab units: a patch of sea, not a ship)."""
     if blob.sum() < 3:
-        return False
+        return 0.0
     mask = blob.view(np.uint8)
     ring = (cv2.dilate(mask, _SQUARE5, iterations=2) > 0) & ~(cv2.dilate(mask, _SQUARE3) > 0)
     if ring.sum() < 8:
-        return False
+        return 0.0
     lab = cv2.cvtColor(np.ascontiguousarray(image[window.slices]), cv2.COLOR_RGB2Lab).astype(np.float32)
     inner, outer = lab[blob], lab[ring]
     gap = float(np.linalg.norm(inner.mean(axis=0) - outer.mean(axis=0)))
     spread = float(np.sqrt(outer.var(axis=0).sum()))
-    return gap > max(8.0, contrast * spread)
+    return 0.0 if gap < 10.0 else gap / max(spread, 1.0)
 
 
 def _click_region(lab: np.ndarray, x: int, y: int, options: SegmentOptions) -> np.ndarray | None:
@@ -353,13 +358,15 @@ def segment_clicks(
     base: Region | None = None,
     blocked: Region | None = None,
     options: SegmentOptions = DEFAULT_OPTIONS,
+    cache: PriorCache | None = None,
 ) -> Region | None:
     """The ship the clicks describe, as a box and a bool mask of it (None: nothing found).
 
     ``image`` is (H, W, 3) uint8 RGB; ``probability`` an (H, W) map (uint8 levels or floats in [0, 1])
     or None (image only). ``box`` limits the ship to a rectangle; ``base`` (box, mask) is what the ship
     was before the clicks (it counts as "probably ship"); ``blocked`` (box, mask) are pixels the ship
-    may not take (other ships). Clicks outside the image are ignored.
+    may not take (other ships). Clicks outside the image are ignored. ``cache`` keeps each click's prior
+    between reruns with more clicks (the same image and map: see :class:`ClickSession`).
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise TypeError("the image must be (H, W, 3) uint8 RGB")
@@ -384,10 +391,16 @@ def segment_clicks(
         x, y = click.pixel
         if _near(priors, x, y, 0):
             continue
-        prior = _model_prior(probability, x, y, options) if probability is not None else None
-        if prior is None:
-            guess = _grabcut_prior if options.fallback == "grabcut" else _flood_prior
-            prior = guess(image, x, y, options)
+        key = (x, y, probability is not None, options)
+        if cache is not None and key in cache:
+            prior = cache[key]
+        else:
+            prior = _model_prior(probability, x, y, options) if probability is not None else None
+            if prior is None:
+                guess = _grabcut_prior if options.fallback == "grabcut" else _flood_prior
+                prior = guess(image, x, y, options)
+            if cache is not None:
+                cache[key] = prior
         if prior is not None and prior[1].any():
             priors.append(prior)
         else:
@@ -500,6 +513,7 @@ def click_segment(
     box: Box | None = None,
     base: Region | None = None,
     options: SegmentOptions = DEFAULT_OPTIONS,
+    cache: PriorCache | None = None,
 ) -> Atom | None:
     """Make ship ``label`` what ``clicks`` describe (see :func:`segment_clicks`): its pixels outside the
     new mask go back to the sea, and the mask's background pixels join it; other ships keep theirs.
@@ -522,6 +536,7 @@ def click_segment(
         base=base,
         blocked=_others(labels, label, clicks, box, base, old_box),
         options=options,
+        cache=cache,
     )
     if found is None:
         if old_box is None:

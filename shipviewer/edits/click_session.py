@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shipviewer.edits.click_segment import DEFAULT_OPTIONS, Click, Region, SegmentOptions
+from shipviewer.edits.click_segment import DEFAULT_OPTIONS, Click, PriorCache, Region, SegmentOptions
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.undo import Box, UndoItem
 
@@ -48,6 +48,7 @@ class ClickSession:
         self._done: list[_Step] = []
         self._undone: list[_Step] = []
         self._following = True
+        self._priors: PriorCache = {}  # each click's prior, found once (the image and map stay the same)
         doc.connect(self._on_change)
 
     @classmethod
@@ -92,7 +93,14 @@ class ClickSession:
             return None
         before = (self.clicks, self.box)
         change = self.doc.click_segment(
-            image, clicks, self.label, probability=probability, box=new_box, base=self.base, options=options
+            image,
+            clicks,
+            self.label,
+            probability=probability,
+            box=new_box,
+            base=self.base,
+            options=options,
+            cache=self._priors,
         )
         self.clicks, self.box = clicks, new_box
         if change is not None:

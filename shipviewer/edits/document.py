@@ -24,7 +24,14 @@ from shipviewer.edits import (
     watershed,
 )
 from shipviewer.edits._core import EditError, Point, check_labels, label_box, label_boxes
-from shipviewer.edits.click_segment import DEFAULT_OPTIONS, Click, Region, SegmentOptions, click_segment
+from shipviewer.edits.click_segment import (
+    DEFAULT_OPTIONS,
+    Click,
+    PriorCache,
+    Region,
+    SegmentOptions,
+    click_segment,
+)
 from shipviewer.edits.encoding import encode_in_box
 from shipviewer.edits.undo import Atom, Box, History, UndoItem, coalesce
 
@@ -340,6 +347,7 @@ class AnnotationDoc:
         box: Box | None = None,
         base: Region | None = None,
         options: SegmentOptions = DEFAULT_OPTIONS,
+        cache: PriorCache | None = None,
     ) -> DocChange | None:
         """Make ship ``label`` (a new ship when None) what the clicks so far describe: one undo step."""
         label = self._next if label is None else label
@@ -353,6 +361,7 @@ class AnnotationDoc:
             box=box,
             base=base,
             options=options,
+            cache=cache,
         )
 
     # --- history --------------------------------------------------------------------------------
