@@ -144,7 +144,9 @@ def _blob_at(mask: np.ndarray, x: int, y: int) -> np.ndarray | None:
     return blobs == k
 
 
-def _grabcut_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -> Region | None:
+def _grabcut_prior(
+    image: np.ndarray, x: int, y: int, options: SegmentOptions, *, min_contrast: float = 1.0
+) -> Region | None:
     """What GrabCut finds in growing squares around (x, y): the first blob that stays inside its square
     and clearly stands out from the pixels around it (a part of a larger ship does not), else the blob
     that stands out best, if any does at all."""
@@ -168,7 +170,7 @@ def _grabcut_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -
         score = _contrast(image, window, blob)
         if score >= 2.5:
             return window, blob
-        if score >= 1.0 and (best is None or score > best[0]):
+        if score >= min_contrast and (best is None or score > best[0]):
             best = (score, (window, blob))
     return None if best is None else best[1]
 
@@ -359,6 +361,7 @@ def segment_clicks(
     blocked: Region | None = None,
     options: SegmentOptions = DEFAULT_OPTIONS,
     cache: PriorCache | None = None,
+    force: bool = False,
 ) -> Region | None:
     """The ship the clicks describe, as a box and a bool mask of it (None: nothing found).
 
@@ -392,14 +395,16 @@ def segment_clicks(
         if _near(priors, x, y, 0):
             continue
         key = (x, y, probability is not None, options)
-        if cache is not None and key in cache:
+        if cache is not None and key in cache and (cache[key] is not None or not force):
             prior = cache[key]
         else:
             prior = _model_prior(probability, x, y, options) if probability is not None else None
             if prior is None:
                 guess = _grabcut_prior if options.fallback == "grabcut" else _flood_prior
                 prior = guess(image, x, y, options)
-            if cache is not None:
+            if prior is None and force:
+                prior = _grabcut_prior(image, x, y, options, min_contrast=0.0)
+            if cache is not None and (prior is not None or not force):
                 cache[key] = prior
         if prior is not None and prior[1].any():
             priors.append(prior)
@@ -408,7 +413,7 @@ def segment_clicks(
     if positives and not priors and box is None:
         return None  # neither the model nor the image sees anything at the clicks
     reach = max(options.click_reach, 8)
-    far = [c for c in alone if box is None and not _near(priors, *c.pixel, reach)]
+    far = [c for c in alone if box is None and not force and not _near(priors, *c.pixel, reach)]
     if far:
         x, y = far[0].pixel
         raise EditError(f"no ship found at ({x}, {y}), nor next to the ship: click on the ship")
@@ -514,9 +519,13 @@ def click_segment(
     base: Region | None = None,
     options: SegmentOptions = DEFAULT_OPTIONS,
     cache: PriorCache | None = None,
+    force: bool = False,
 ) -> Atom | None:
     """Make ship ``label`` what ``clicks`` describe (see :func:`segment_clicks`): its pixels outside the
     new mask go back to the sea, and the mask's background pixels join it; other ships keep theirs.
+
+    ``force``: a click where nothing stands out still gives what GrabCut finds there (the viewer sets it
+    for a second click on the spot where the first found nothing).
 
     Returns the undo atom (None when nothing changed). Raises :class:`EditError` when the clicks find
     no ship (a click on open sea where the model sees nothing).
@@ -537,6 +546,7 @@ def click_segment(
         blocked=_others(labels, label, clicks, box, base, old_box),
         options=options,
         cache=cache,
+        force=force,
     )
     if found is None:
         if old_box is None:

@@ -4,6 +4,9 @@ Each click reruns :meth:`AnnotationDoc.click_segment` with every click so far an
 undoing that step takes its click back off the list (and redo puts it on again), so the next click
 reruns with exactly the clicks whose result is on screen. A session ends when the ship is finished
 (Enter, another tool, another image); its steps stay in the history like any other.
+
+A click on the spot where the previous one found nothing insists (``force`` in
+:func:`~shipviewer.edits.click_segment.click_segment`).
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shipviewer.edits._core import EditError
 from shipviewer.edits.click_segment import DEFAULT_OPTIONS, Click, PriorCache, Region, SegmentOptions
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.undo import Box, UndoItem
 
-__all__ = ["ClickSession"]
+__all__ = ["REPEAT_DISTANCE", "ClickSession"]
+
+REPEAT_DISTANCE = 2.0  # pixels: a click this close to one that found nothing insists
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class ClickSession:
         self._done: list[_Step] = []
         self._undone: list[_Step] = []
         self._following = True
+        self._refused: Click | None = None  # the last click that found nothing
         self._priors: PriorCache = {}  # each click's prior, found once (the image and map stay the same)
         doc.connect(self._on_change)
 
@@ -92,16 +99,29 @@ class ClickSession:
         if clicks == self.clicks and new_box == self.box:
             return None
         before = (self.clicks, self.box)
-        change = self.doc.click_segment(
-            image,
-            clicks,
-            self.label,
-            probability=probability,
-            box=new_box,
-            base=self.base,
-            options=options,
-            cache=self._priors,
+        # A click on the spot where the last one found nothing insists: take what GrabCut finds there.
+        refused = self._refused
+        force = (
+            click is not None
+            and refused is not None
+            and max(abs(click.x - refused.x), abs(click.y - refused.y)) <= REPEAT_DISTANCE
         )
+        try:
+            change = self.doc.click_segment(
+                image,
+                clicks,
+                self.label,
+                probability=probability,
+                box=new_box,
+                base=self.base,
+                options=options,
+                cache=self._priors,
+                force=force,
+            )
+        except EditError:
+            self._refused = click
+            raise
+        self._refused = None
         self.clicks, self.box = clicks, new_box
         if change is not None:
             self._done.append(_Step(change.item, before, (clicks, new_box)))

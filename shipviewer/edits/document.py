@@ -348,6 +348,7 @@ class AnnotationDoc:
         base: Region | None = None,
         options: SegmentOptions = DEFAULT_OPTIONS,
         cache: PriorCache | None = None,
+        force: bool = False,
     ) -> DocChange | None:
         """Make ship ``label`` (a new ship when None) what the clicks so far describe: one undo step."""
         label = self._next if label is None else label
@@ -362,6 +363,7 @@ class AnnotationDoc:
             base=base,
             options=options,
             cache=cache,
+            force=force,
         )
 
     # --- history --------------------------------------------------------------------------------

@@ -180,6 +180,21 @@ def test_the_image_alone_finds_a_synthetic_ship_by_grabcut() -> None:
     assert not (labels == 1)[~near].any()
 
 
+def test_a_second_click_on_the_same_spot_insists() -> None:
+    """A faint ship the image prior does not trust: the first click finds nothing, the same click again
+    takes what GrabCut finds there."""
+    image = sea()
+    truth = hull(image, SHIP, (SEA[0] + 9, SEA[1] + 9, SEA[2] + 9))  # barely brighter than the sea
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    with pytest.raises(EditError):
+        session.add(image, Click(55, 48))
+    assert not doc.labels.any() and session.empty
+    session.add(image, Click(55.4, 48))
+    found = doc.labels == session.label
+    assert found.any() and (found & truth).sum() >= 0.8 * found.sum()  # what it found is on the ship
+
+
 def test_a_box_alone_gives_the_ship_inside_it() -> None:
     image = sea()
     truth = hull(image, SHIP, (220, 220, 214))
