@@ -32,6 +32,8 @@ TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.TAKE: ("&Take a Predicted Ship (click it)", "T"),
     Tool.WATERSHED: ("&Watershed Split (click each ship)", "J"),
 }
+# Tool bar button texts where the menu text is long.
+SHORT_TEXT = {Tool.CLICK: "Click", Tool.TAKE: "Take Ship", Tool.WATERSHED: "Watershed"}
 ORDER_TEXT = {"path": "path", "uncertainty": "model uncertainty", "disagreement": "disagreement with truth"}
 
 
@@ -91,6 +93,8 @@ def create_edit_actions(
             f"tool_{tool.value}", text, lambda on, t=tool: on and tools.set_tool(t), key, checkable=True
         )
         group.addAction(action)
+        if tool in SHORT_TEXT:
+            action.setIconText(SHORT_TEXT[tool])
     a[f"tool_{Tool.SELECT.value}"].setChecked(True)
     tools.tool_changed.connect(lambda name: a[f"tool_{name}"].setChecked(True))
 
@@ -104,6 +108,7 @@ def create_edit_actions(
         checkable=True,
         tip="Polygon add and cut: the sides between corners follow the image's edges (intelligent scissors)",
     )
+    a["snap_outlines"].setIconText("Snap")
     a.add("brush_bigger", "Bigger Brush", lambda: edit.step_brush(+1), "]")
     a.add("brush_smaller", "Smaller Brush", lambda: edit.step_brush(-1), "[")
     a.add("merge", "&Merge Selected Ships", edit.merge, "M")
