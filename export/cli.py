@@ -15,7 +15,9 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Convert MODEL.keras to ONNX (tf2onnx; NCHW float32 input scaled as in training, dynamic "
         "batch/height/width, no Transpose nodes), store metadata (layout, scaling, threshold, minimum ship "
         "size, training data, validation scores, version) and verify: Keras and onnxruntime must agree to "
-        "1e-4. With --quantize int8 the output is a statically quantized int8 model calibrated on "
+        "1e-4. A model trained with --gate gets its ship/no-ship output too (checked the same way) and a "
+        "decoder that runs only for images the gate lets through. With --quantize int8 the output is a "
+        "statically quantized int8 model calibrated on "
         "--calibration images (the fp32 model is kept beside it as NAME-fp32.onnx); it must reach a "
         "thresholded-mask Dice of 0.98 against fp32 on up to 8 further images of that folder (the "
         "input convolution stays fp32 when full int8 misses that).",
@@ -37,6 +39,20 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--threshold", type=float, default=None, help="recommended threshold (default: the run's)")
     p.add_argument("--min-size", type=int, default=None, metavar="PX", help="recommended minimum ship size")
+    p.add_argument(
+        "--gate-threshold",
+        type=float,
+        default=None,
+        metavar="P",
+        help="a model with the ship/no-ship output: images under P yield no ships and skip the decoder "
+        "(default: the run's, else 0.5)",
+    )
+    p.add_argument(
+        "--split-touching",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="recommend splitting touching ships by watershed (stored in the metadata)",
+    )
     p.set_defaults(handler=run_export)
 
 
@@ -60,8 +76,12 @@ def run_export(args: argparse.Namespace) -> int:
         metadata = replace(metadata, threshold=args.threshold)
     if args.min_size is not None:
         metadata = replace(metadata, min_size=args.min_size)
+    if args.split_touching is not None:
+        metadata = replace(metadata, split_touching=args.split_touching)
     fp32_out = args.out.with_name(f"{args.out.stem}-fp32.onnx") if args.quantize else args.out
-    report = export_onnx(args.model, fp32_out, opset=args.opset, metadata=metadata)
+    report = export_onnx(
+        args.model, fp32_out, opset=args.opset, metadata=metadata, gate_threshold=args.gate_threshold
+    )
     print(report.summary())
     if args.quantize:
         from .quantize import load_calibration_images, quantize_int8

@@ -59,6 +59,7 @@ def tidy_graph(
     input_name: str = "image",
     output_name: str = "probability",
     upsample_factor: int | None = None,
+    output_names: tuple[str, ...] | None = None,
 ) -> Any:
     """Give the graph's input and output plain names, and make nearest ``Resize`` nodes use the
     non-deprecated ``asymmetric``/``floor`` mapping (for integer upscaling it picks the same pixels).
@@ -71,7 +72,10 @@ def tidy_graph(
     from onnx import helper, numpy_helper
 
     graph = proto.graph
-    renames = {graph.input[0].name: input_name, graph.output[0].name: output_name}
+    names = output_names or (output_name,)
+    if len(names) != len(graph.output):
+        raise ValueError(f"the graph has {len(graph.output)} output(s), {len(names)} name(s) given")
+    renames = {graph.input[0].name: input_name} | {o.name: n for o, n in zip(graph.output, names)}
     for node in graph.node:
         node.input[:] = [renames.get(n, n) for n in node.input]
         node.output[:] = [renames.get(n, n) for n in node.output]
@@ -89,7 +93,8 @@ def tidy_graph(
                     ]
                 )
     graph.input[0].name = input_name
-    graph.output[0].name = output_name
+    for output, name in zip(graph.output, names):
+        output.name = name
     if upsample_factor is not None and count_ops(proto, "Resize"):
         scales = "upsample_scales"
         graph.initializer.append(
@@ -182,3 +187,169 @@ def pin_resize_layout(proto: Any) -> int:
         del graph.node[:]
         graph.node.extend(nodes)
     return pinned
+
+
+GATE_OUTPUT = "ship"
+GATE_THRESHOLD_INPUT = "gate_threshold"
+
+
+def _producers(graph: Any) -> dict[str, Any]:
+    return {name: node for node in graph.node for name in node.output}
+
+
+def _ancestors(graph: Any, tensor: str) -> set[int]:
+    """Indices of the nodes that ``tensor`` depends on (the main graph only)."""
+    producers = _producers(graph)
+    index = {id(node): i for i, node in enumerate(graph.node)}
+    seen: set[int] = set()
+    stack = [tensor]
+    while stack:
+        node = producers.get(stack.pop())
+        if node is None or index[id(node)] in seen:
+            continue
+        seen.add(index[id(node)])
+        stack.extend(name for name in node.input if name)
+    return seen
+
+
+def gate_decoder(proto: Any, threshold: float, mask_output: str = "probability") -> int:
+    """Run the decoder only for a batch whose ship/no-ship output reaches ``threshold``.
+
+    The nodes that the mask needs and the gate does not (the decoder: ~90 % of the SegNet's arithmetic)
+    move into the ``then`` branch of an ONNX ``If``; the ``else`` branch returns zeros of the mask's shape.
+    The condition is ``max(ship) >= gate_threshold``, where ``gate_threshold`` is a graph input with
+    ``threshold`` as its default: feed -1 to always decode (the full map for the viewer), 2 never. Works
+    on fp32 and on quantized (QDQ) graphs alike. Returns the number of nodes moved.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = proto.graph
+    outputs = [o.name for o in graph.output]
+    if GATE_OUTPUT not in outputs or mask_output not in outputs:
+        raise ValueError(f"the graph needs outputs {mask_output!r} and {GATE_OUTPUT!r}, has {outputs}")
+    if any(node.op_type == "If" for node in graph.node):
+        raise ValueError("the graph already has an If node (gated twice?)")
+    gate_side = _ancestors(graph, GATE_OUTPUT)
+    decoder = sorted(_ancestors(graph, mask_output) - gate_side)
+    if not decoder:
+        raise ValueError("the mask needs no node that the gate does not: nothing to gate")
+    moved = [graph.node[i] for i in decoder]
+    kept = [node for i, node in enumerate(graph.node) if i not in set(decoder)]
+    used_by_kept = {name for node in kept for name in node.input}
+    moved_inputs = {name for node in moved for name in node.input}
+    initializers = list(graph.initializer)
+    inner_init = [t for t in initializers if t.name in moved_inputs and t.name not in used_by_kept]
+    inner_names = {t.name for t in inner_init}
+
+    decoded = f"{mask_output}_decoded"
+    for node in moved:
+        node.output[:] = [decoded if name == mask_output else name for name in node.output]
+    mask_type = next(o for o in graph.output if o.name == mask_output).type.tensor_type
+    rank = len(mask_type.shape.dim)
+    if rank not in (3, 4):
+        raise ValueError(f"expected an (N, H, W) or (N, H, W, 1) mask output, got rank {rank}")
+    then_out = helper.make_tensor_value_info(decoded, TensorProto.FLOAT, [None] * rank)
+    then_branch = helper.make_graph(
+        [_copy(node) for node in moved], "decoder", [], [then_out], initializer=inner_init
+    )
+
+    image = graph.input[0].name
+    zeros_nodes = [
+        helper.make_node("Shape", [image], ["gate_image_shape"]),
+        helper.make_node("Gather", ["gate_image_shape", "gate_mask_axes"], ["gate_mask_nhw"], axis=0),
+        helper.make_node("Concat", ["gate_mask_nhw", "gate_mask_tail"], ["gate_mask_shape"], axis=0),
+        helper.make_node(
+            "ConstantOfShape",
+            ["gate_mask_shape"],
+            ["probability_skipped"],
+            value=numpy_helper.from_array(np.zeros(1, np.float32)),
+        ),
+    ]
+    axes = [0, 2, 3]  # (N, H, W) of the NCHW image, then a channel of 1 for an (N, H, W, 1) mask
+    tail = [1] if rank == 4 else []
+    else_out = helper.make_tensor_value_info("probability_skipped", TensorProto.FLOAT, [None] * rank)
+    else_branch = helper.make_graph(
+        zeros_nodes,
+        "skip_decoder",
+        [],
+        [else_out],
+        initializer=[
+            numpy_helper.from_array(np.array(axes, np.int64), "gate_mask_axes"),
+            numpy_helper.from_array(np.array(tail, np.int64), "gate_mask_tail"),
+        ],
+    )
+    condition = [
+        helper.make_node("ReduceMax", [GATE_OUTPUT], ["gate_max"], keepdims=0),
+        helper.make_node("GreaterOrEqual", ["gate_max", GATE_THRESHOLD_INPUT], ["gate_open"]),
+        helper.make_node(
+            "If",
+            ["gate_open"],
+            [mask_output],
+            then_branch=then_branch,
+            else_branch=else_branch,
+            name="gate_if",
+        ),
+    ]
+    del graph.node[:]
+    graph.node.extend([*kept, *condition])
+    keep_init = [t for t in initializers if t.name not in inner_names]
+    del graph.initializer[:]
+    graph.initializer.extend(keep_init)
+    graph.initializer.append(numpy_helper.from_array(np.array(threshold, np.float32), GATE_THRESHOLD_INPUT))
+    graph.input.append(helper.make_tensor_value_info(GATE_THRESHOLD_INPUT, TensorProto.FLOAT, []))
+    inner_value_info = {name for node in moved for name in node.output}
+    kept_info = [v for v in graph.value_info if v.name not in inner_value_info]
+    del graph.value_info[:]
+    graph.value_info.extend(kept_info)
+    return len(moved)
+
+
+def _copy(node: Any) -> Any:
+    from onnx import NodeProto
+
+    copy = NodeProto()
+    copy.CopyFrom(node)
+    return copy
+
+
+def is_gated(proto: Any) -> bool:
+    """Whether the graph has the gated decoder of :func:`gate_decoder`."""
+    return any(node.op_type == "If" and node.name == "gate_if" for node in proto.graph.node)
+
+
+def gate_only_nodes(proto: Any, mask_output: str = "probability") -> list[str]:
+    """Names of the nodes that only the ship/no-ship output needs (the gate head), in an ungated graph."""
+    graph = proto.graph
+    only = sorted(_ancestors(graph, GATE_OUTPUT) - _ancestors(graph, mask_output))
+    return [graph.node[i].name for i in only]
+
+
+def ungate(proto: Any, mask_output: str = "probability") -> float:
+    """Undo :func:`gate_decoder`: the decoder back in the main graph, no If, no threshold input.
+
+    Returns the threshold the graph held (quantization works on the plain graph, and the exporter gates the
+    result again with it)."""
+    from onnx import numpy_helper
+
+    graph = proto.graph
+    gate = next((n for n in graph.node if n.op_type == "If" and n.name == "gate_if"), None)
+    if gate is None:
+        raise ValueError("the graph has no gated decoder")
+    then_branch = next(a.g for a in gate.attribute if a.name == "then_branch")
+    decoded = then_branch.output[0].name
+    threshold_init = next(t for t in graph.initializer if t.name == GATE_THRESHOLD_INPUT)
+    threshold = float(numpy_helper.to_array(threshold_init))
+    condition = {"gate_max", "gate_open"}
+    kept = [n for n in graph.node if n is not gate and not set(n.output) & condition]
+    inner = [_copy(n) for n in then_branch.node]
+    for node in inner:
+        node.output[:] = [mask_output if name == decoded else name for name in node.output]
+    del graph.node[:]
+    graph.node.extend([*kept, *inner])
+    keep_init = [t for t in graph.initializer if t.name != GATE_THRESHOLD_INPUT]
+    del graph.initializer[:]
+    graph.initializer.extend([*keep_init, *then_branch.initializer])
+    inputs = [i for i in graph.input if i.name != GATE_THRESHOLD_INPUT]
+    del graph.input[:]
+    graph.input.extend(inputs)
+    return threshold

@@ -14,12 +14,22 @@ import numpy as np
 
 from shipviewer.model.metadata import ModelMetadata
 
-from .graph import count_ops, pad_input_channels, pin_resize_layout
+from .graph import (
+    GATE_OUTPUT,
+    count_ops,
+    gate_decoder,
+    gate_only_nodes,
+    is_gated,
+    pad_input_channels,
+    pin_resize_layout,
+    ungate,
+)
 from .onnx_export import ExportReport, ParityError, _save_atomically, _set_metadata
 
 __all__ = ["INT8_MIN_DICE", "load_calibration_images", "pooled_dice", "quantize_int8"]
 
 INT8_MIN_DICE = 0.98
+INT8_MIN_GATE_AGREEMENT = 0.99
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 
 
@@ -80,13 +90,17 @@ def quantize_int8(
     *,
     check_images: Sequence[np.ndarray] | None = None,
     min_dice: float = INT8_MIN_DICE,
+    min_gate_agreement: float = INT8_MIN_GATE_AGREEMENT,
 ) -> ExportReport:
     """Static QDQ int8 quantization (per-channel 7-bit weights, uint8 activations) calibrated on
     ``calibration``; fails when the thresholded masks' Dice against fp32, pooled over ``check_images``
     (default: the calibration images), is below ``min_dice`` even with the input convolution kept in fp32.
 
     MinMax ranges clip nothing the calibration saw, so calibrate on many varied images (64 by default in
-    ``shipviewer export``): 24 mostly ship-free images left the bundled model at Dice 0.969, 64 at 0.987."""
+    ``shipviewer export``): 24 mostly ship-free images left the bundled model at Dice 0.969, 64 at 0.987.
+
+    A gated model is quantized without its If (:func:`.graph.ungate`), its gate head kept in fp32, and gated
+    again; its ship/no-ship decisions must also agree with fp32's on ``min_gate_agreement`` of the images."""
     import onnx
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -118,9 +132,19 @@ def quantize_int8(
 
     images = list(check_images) if check_images is not None else list(calibration)
     references = [fp32.run_batch(image[None]) for image in images]
+    gate_threshold = fp32.gate_threshold
+    gates = [fp32.run_gated(image[None]).passed[0] for image in images] if gate_threshold is not None else []
     with tempfile.TemporaryDirectory() as tmp:
+        source = fp32_path
+        gate_head: list[str] = []
+        plain = onnx.load(str(fp32_path))
+        if is_gated(plain):  # quantize the plain graph; the decoder is gated again afterwards
+            ungate(plain)
+            gate_head = gate_only_nodes(plain)  # a few hundred weights: kept in fp32, decisions unchanged
+            source = Path(tmp) / "plain.onnx"
+            onnx.save(plain, str(source))
         prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
         # Two exact rewrites for onnxruntime's x86 int8 kernels (see their docstrings); the Pad stays fp32
         # so the image is quantized once, after it.
         proto = onnx.load(str(prepared))
@@ -145,12 +169,21 @@ def quantize_int8(
                 activation_type=QuantType.QUInt8,
                 weight_type=QuantType.QInt8,
                 calibrate_method=CalibrationMethod.MinMax,
-                nodes_to_exclude=[*always_fp32, *kept_fp32],
+                nodes_to_exclude=[*always_fp32, *kept_fp32, *gate_head],
             )
             proto = onnx.load(str(quantized))
+            if gate_threshold is not None and any(o.name == GATE_OUTPUT for o in proto.graph.output):
+                gate_decoder(proto, gate_threshold)
             # The validation scores in the fp32 metadata were measured on fp32: not carried over.
             _set_metadata(
-                proto, replace(metadata, precision="int8", validation_f2=None, validation_dice=None)
+                proto,
+                replace(
+                    metadata,
+                    precision="int8",
+                    validation_f2=None,
+                    validation_dice=None,
+                    gate_validation_accuracy=None,
+                ),
             )
             candidate = Path(tmp) / "candidate.onnx"
             onnx.save(proto, str(candidate))
@@ -158,12 +191,20 @@ def quantize_int8(
             dice = pooled_dice(
                 references, [int8.run_batch(image[None]) for image in images], metadata.threshold
             )
-            if dice >= min_dice:
+            agreement = (
+                float(
+                    np.mean([int8.run_gated(image[None]).passed[0] == g for image, g in zip(images, gates)])
+                )
+                if gates
+                else None
+            )
+            if dice >= min_dice and (agreement is None or agreement >= min_gate_agreement):
                 break
-    if dice < min_dice:
+    if dice < min_dice or (agreement is not None and agreement < min_gate_agreement):
+        gate_text = "" if agreement is None else f" and the same gate decisions on {agreement:.1%}"
         raise ParityError(
-            f"{out_path}: int8 masks reach Dice {dice:.4f} against fp32 (< {min_dice}), even with the "
-            "input convolution kept in fp32; nothing written"
+            f"{out_path}: int8 masks reach Dice {dice:.4f} against fp32 (needs {min_dice}){gate_text}, even "
+            "with the input convolution kept in fp32; nothing written"
         )
     _save_atomically(proto, out_path)  # only a checked model reaches out_path
     return ExportReport(
@@ -177,6 +218,7 @@ def quantize_int8(
         parity_images=len(images),
         dice_vs_fp32=dice,
         kept_fp32=tuple(kept_fp32),
+        gate_agreement=agreement,
     )
 
 

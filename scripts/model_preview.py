@@ -46,13 +46,14 @@ def main() -> int:
     for path in list(find_images(args.images))[: args.limit]:
         rgb = read_image(path)
         ships = session.ships(rgb)
+        ship_p = session.analyse(rgb).ship_probability if session.has_gate else None
         true = truth.get(path.name)
         canvas = rgb.copy()
         if true is not None:
             outline(canvas, true, (255, 230, 0), 5)
         outline(canvas, ships, (255, 40, 40), 3)
         tile = cv2.resize(canvas, (args.tile, args.tile), interpolation=cv2.INTER_AREA)
-        label = f"{path.stem}: {len(ships)} found"
+        label = f"{path.stem}: {len(ships)} found" + ("" if ship_p is None else f" (p {ship_p:.2f})")
         if true is not None:
             label += f", {len(true)} true, F2 {image_score(true, ships, rgb.shape[:2]):.2f}"
         cv2.rectangle(tile, (0, 0), (args.tile, 16), (0, 0, 0), -1)

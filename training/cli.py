@@ -112,6 +112,19 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch-norm", action="store_true", default=None, help="batch normalisation after each conv"
     )
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        default=None,
+        help="add the ship/no-ship output (trained on whether each crop holds a ship); images it rejects "
+        "yield no ships and cost only the encoder at inference",
+    )
+    p.add_argument(
+        "--gate-weight",
+        type=float,
+        metavar="W",
+        help=f"weight of the ship/no-ship loss beside the mask loss (default {d.gate_weight})",
+    )
     p.add_argument("--loss", choices=LOSS_NAMES, help=f"loss (default {d.loss}: binary cross-entropy + Dice)")
     p.add_argument(
         "--ship-bias",
@@ -163,7 +176,24 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         description=_EVALUATE_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--model", type=Path, required=True, metavar="MODEL", help="a .keras or .onnx model")
+    p.add_argument(
+        "--model",
+        type=Path,
+        metavar="MODEL",
+        help="a .keras or .onnx model (default: the bundled model, its int8 copy on a CPU)",
+    )
+    p.add_argument(
+        "--gate-threshold",
+        type=float,
+        metavar="P",
+        help="a gated model: images whose ship probability is under P get no ships (default: the model's)",
+    )
+    p.add_argument(
+        "--split-touching",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="split blobs with several ship cores by watershed (default: as the model's metadata says)",
+    )
     p.add_argument(
         "--data",
         type=Path,

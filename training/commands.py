@@ -96,20 +96,33 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from .errors import ConfigError
     from .evaluate import EvaluateOptions, evaluate
 
+    bundled = args.model is None
+    if bundled:
+        from resources import default_model_path
+
+        args.model = default_model_path("cpu")
+        if not args.model.is_file():
+            raise ConfigError(f"the bundled model is missing ({args.model}); pass --model MODEL")
+        print(f"no --model: the bundled {args.model.name} (the int8 copy on this CPU)")
     images_dir = images_folder(args.data)
     truth, origin, is_run_val = _truth(args)
     if args.limit is not None:
         if args.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {args.limit}")
         truth = {i: truth[i] for i in sorted(truth)[: args.limit]}
-    out = args.out or args.model.parent / f"{args.model.stem}_predictions.csv"
+    # The bundled model's folder is read-only in an install: its predictions go to the current folder.
+    folder = Path.cwd() if bundled else args.model.parent
+    out = args.out or folder / f"{args.model.stem}_predictions.csv"
     _quiet_tensorflow()
     from .predictors import load_predictor
 
-    predictor = load_predictor(args.model)
+    predictor = load_predictor(args.model, args.gate_threshold)
     print(f"model: {predictor.description}")
     _resolve_postprocessing(args, predictor.recommended)
-    options = EvaluateOptions(args.threshold, args.min_size, args.connectivity, args.batch)
+    split = args.split_touching if args.split_touching is not None else bool(predictor.split_touching)
+    if split:
+        print("touching ships split by watershed")
+    options = EvaluateOptions(args.threshold, args.min_size, args.connectivity, args.batch, split)
     print(f"scoring {len(truth)} images: {origin}; images from {images_dir}")
     with ProgressBar(len(truth), "evaluate") as bar:
         result = evaluate(predictor, images_dir, truth, options, progress=bar.update)

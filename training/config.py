@@ -55,6 +55,8 @@ class TrainConfig:
     empty_fraction: float = 0.25
     width: float = 1.0
     batch_norm: bool = False
+    gate: bool = False  # a ship/no-ship output trained beside the mask
+    gate_weight: float = 0.5  # its share of the loss
     loss: str = "bce_dice"
     ship_bias: float = 0.8
     patience: int = 8  # EarlyStopping on the validation loss
@@ -81,6 +83,8 @@ class TrainConfig:
             raise ConfigError(f"--val-fraction must be at least 0 and below 1, got {self.val_fraction}")
         if not 0.0 <= self.empty_fraction <= 1.0:
             raise ConfigError(f"--empty-fraction must be between 0 and 1, got {self.empty_fraction}")
+        if not 0.0 <= self.gate_weight <= 100.0:
+            raise ConfigError(f"--gate-weight must be between 0 and 100, got {self.gate_weight}")
         if not 0.0 < self.width <= 4.0:
             raise ConfigError(f"--width must be above 0 and at most 4, got {self.width}")
         if not 0.0 <= self.ship_bias <= 1.0:

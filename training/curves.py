@@ -1,7 +1,8 @@
 """curves.png: loss and Dice per epoch, training and validation, drawn with matplotlib (Agg, no display).
 
 Two panels side by side: the loss on a log scale (it falls by orders of magnitude early on), the Dice on
-0..1; each with a legend, gridlines and whole-epoch ticks. 1280×440 px.
+0..1 (a gated model's mask Dice, ``probability_dice``); each with a legend, gridlines and whole-epoch
+ticks. 1280×440 px.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def draw_curves(log: Mapping[str, Sequence[float]], path: str | os.PathLike[str]
     figure = Figure(figsize=(SIZE_PX[0] / DPI, SIZE_PX[1] / DPI), dpi=DPI, layout="constrained")
     for axes, (key, title, fixed) in zip(figure.subplots(1, 2), PANELS):
         drawn = False
+        if key not in log and f"probability_{key}" in log:  # a gated model names its mask metrics so
+            key = f"probability_{key}"
         for name, column in (("training", key), ("validation", f"val_{key}")):
             values = list(log.get(column, []))[: len(epochs)]
             points = [(e, v) for e, v in zip(epochs, values) if math.isfinite(v)]

@@ -12,6 +12,7 @@ A strategy must be created before TensorFlow runs any op, so :func:`make_cluster
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import tensorflow as tf
 
@@ -41,12 +42,30 @@ class Cluster:
             devices = ", ".join(
                 d.name for d in tf.config.list_logical_devices() if d.device_type in ("GPU", "CPU")
             )
-            return f"strategy default: one replica; devices {devices} (TensorFlow picks the first GPU if any)"
+            return (
+                f"strategy default: one replica; devices {devices} (TensorFlow picks the first GPU if any)"
+                + unused_gpu_note()
+            )
         devices = ", ".join(self.strategy.extended.worker_devices)
         where = f"worker {self.worker_index} of {self.n_workers}, " if self.n_workers > 1 else ""
         return (
             f"strategy {self.name}: {where}{self.replicas} replica(s) in sync; this process runs on {devices}"
         )
+
+
+def unused_gpu_note() -> str:
+    """A warning when this machine has an NVIDIA GPU that this TensorFlow cannot use (the CPU-only wheel of
+    the ``train`` extra), with the install that fixes it; empty otherwise."""
+    import shutil
+
+    if tf.config.list_physical_devices("GPU"):
+        return ""
+    if not (Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi")):
+        return ""
+    return (
+        "\nwarning: this machine has an NVIDIA GPU, but this TensorFlow has no GPU support, so training runs "
+        "on the CPU; on Linux: pip uninstall tensorflow-cpu && pip install -e '.[train-gpu]'"
+    )
 
 
 def split_cpu(n_devices: int) -> list[str]:

@@ -39,6 +39,7 @@ class EvaluateOptions:
     min_size: int = DEFAULT_MIN_SIZE
     connectivity: int = 8
     batch: int = 2
+    split_touching: bool = False
 
     def __post_init__(self) -> None:
         PostprocessOptions(self.threshold, self.min_size, self.connectivity)  # raises for bad values
@@ -116,7 +117,11 @@ def predict_ships(
                 if item.shape != (FRAME, FRAME):
                     probability = cv2.resize(probability, item.shape[::-1], interpolation=cv2.INTER_LINEAR)
                 predictions[item.image_id] = probability_to_ships(
-                    probability, options.threshold, options.min_size, options.connectivity
+                    probability,
+                    options.threshold,
+                    options.min_size,
+                    options.connectivity,
+                    split_touching=options.split_touching,
                 )
                 shapes[item.image_id] = item.shape
         done += len(batch_ids)

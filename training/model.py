@@ -2,8 +2,11 @@
 
 Encoder: five stages of one 3×3 conv + ReLU (32, 32, 64, 64, 512 filters) and a 2×2 max pool. Decoder: five
 stages of 2× nearest-neighbour upsampling and two 3×3 conv + ReLU. Head: a 1-filter 1×1 conv with a sigmoid,
-the per-pixel ship probability. Spatial size is left open (``None``) so the same weights train on crops and
-run on full 768×768 frames; every side must be a multiple of 32 (five poolings).
+the per-pixel ship probability. With ``gate=True`` a second output, ``ship``, says whether the image holds
+a ship at all (the Airbus winners' ship/no-ship classifier): global max and average pooling of the
+encoder's last features, a small dense layer and a sigmoid. Spatial size is left open (``None``) so the
+same weights train on crops and run on full 768×768 frames; every side must be a multiple of 32 (five
+poolings).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ assert len(ENCODER_FILTERS) == len(DECODER_FILTERS) == N_POOLINGS
 BN_MOMENTUM = 0.9
 INPUT_NAME = "image"
 OUTPUT_NAME = "probability"
+GATE_NAME = "ship"
+GATE_UNITS = 64
 
 
 def scaled(filters: int, width: float) -> int:
@@ -44,6 +49,7 @@ def build_segnet(
     *,
     width: float = 1.0,
     batch_norm: bool = False,
+    gate: bool = False,
     name: str = "segnet",
 ) -> keras.Model:
     """Build the SegNet; the defaults reproduce the seed notebook's model exactly.
@@ -52,7 +58,9 @@ def build_segnet(
     every layer's filters (0.125 gives a toy model for tests). ``batch_norm`` inserts a BatchNormalization
     after each 3×3 conv. Layer names are fixed: ``enc{1..5}_conv``/``_pool``, ``dec{1..5}_up``,
     ``dec{i}_{1,2}_conv`` and the head ``probability``; the input is ``image`` (float32 RGB in [0, 1],
-    see :mod:`training.preprocess`), the output (N, H, W, 1) float32.
+    see :mod:`training.preprocess`), the output (N, H, W, 1) float32. With ``gate`` the model has two
+    outputs, ``[probability, ship]``, the second (N, 1): layers ``gate_max``, ``gate_mean``, ``gate_dense``
+    and ``ship``, reading the pooled output of ``enc5``.
     """
     if width <= 0:
         raise ValueError(f"width must be positive, got {width}")
@@ -63,12 +71,36 @@ def build_segnet(
     for stage, filters in enumerate(ENCODER_FILTERS, start=1):
         x = _conv(x, scaled(filters, width), f"enc{stage}", batch_norm)
         x = layers.MaxPooling2D(2, name=f"enc{stage}_pool")(x)
+    features = x
     for stage, filters in enumerate(DECODER_FILTERS, start=1):
         x = layers.UpSampling2D(2, name=f"dec{stage}_up")(x)
         for conv in range(1, DECODER_CONVS_PER_STAGE + 1):
             x = _conv(x, scaled(filters, width), f"dec{stage}_{conv}", batch_norm)
     outputs = layers.Conv2D(1, 1, activation="sigmoid", name=OUTPUT_NAME)(x)
-    return keras.Model(inputs, outputs, name=name)
+    if not gate:
+        return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, [outputs, gate_head(features)], name=name)
+
+
+def gate_head(features: keras.KerasTensor, units: int = GATE_UNITS) -> keras.KerasTensor:
+    """The ship/no-ship head on (N, h, w, C) encoder features: (N, 1) probability that a ship is present.
+
+    Max pooling answers "is there a ship-like spot anywhere", average pooling gives the scene's context
+    (coast, harbour, cloud) that tells a pier from a hull.
+    """
+    pooled = layers.Concatenate(name="gate_pool")(
+        [
+            layers.GlobalMaxPooling2D(name="gate_max")(features),
+            layers.GlobalAveragePooling2D(name="gate_mean")(features),
+        ]
+    )
+    hidden = layers.Dense(units, activation="relu", name="gate_dense")(pooled)
+    return layers.Dense(1, activation="sigmoid", name=GATE_NAME)(hidden)
+
+
+def has_gate(model: keras.Model) -> bool:
+    """Whether ``model`` has the ship/no-ship output (a second output named ``ship``)."""
+    return len(model.outputs) == 2 and any(layer.name == GATE_NAME for layer in model.layers)
 
 
 def summary_text(model: keras.Model) -> str:

@@ -143,3 +143,10 @@ def make_dataset(
     no_autoshard = tf.data.Options()
     no_autoshard.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
     return ds.with_options(no_autoshard)
+
+
+def with_ship_label(images: tf.Tensor, masks: tf.Tensor) -> tuple[tf.Tensor, tuple[tf.Tensor, tf.Tensor]]:
+    """(images, masks) → (images, (masks, ship)): the ship/no-ship target of each crop, (B, 1), is 1 when
+    its mask has any ship pixel."""
+    ship = tf.cast(tf.reduce_max(masks, axis=[1, 2, 3]) > 0.5, tf.float32)[:, None]
+    return images, (masks, ship)

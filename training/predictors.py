@@ -1,5 +1,8 @@
 """Models behind one small interface: uint8 RGB images (N, H, W, 3) → ship probability (N, H, W) float32.
 
+A model with the ship/no-ship output is gated here: an image under its gate threshold gets an all-zero
+map, so ``evaluate`` scores exactly what ``predict`` and the viewer show.
+
 ``evaluate`` sees only this callable, so a Keras model and an ONNX model are scored the same way. The Keras
 one applies :func:`training.preprocess.preprocess`; the ONNX one is ``shipviewer.model.inference``, which
 applies the same scaling from the model's metadata.
@@ -24,6 +27,8 @@ class Predictor(Protocol):
     description: str
     # (threshold, minimum ship size) the model recommends, or None when it carries no such advice.
     recommended: tuple[float, int] | None
+    # Whether the model recommends splitting touching ships (ONNX metadata), else None.
+    split_touching: bool | None
 
     def __call__(self, images: np.ndarray) -> np.ndarray: ...
 
@@ -43,47 +48,61 @@ def _squeeze(probability: np.ndarray) -> np.ndarray:
 class KerasPredictor:
     """A ``.keras`` model (loaded without its training configuration)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], gate_threshold: float | None = None) -> None:
         import keras
         import tensorflow as tf
 
         from . import losses  # noqa: F401  (registers the custom losses a saved model may name)
 
         self.model = keras.models.load_model(path, compile=False)
-        self.description = f"{path} (Keras, {self.model.count_params():,} parameters)"
+        self.gated = len(self.model.outputs) == 2
+        self.gate_threshold = (0.5 if gate_threshold is None else gate_threshold) if self.gated else None
+        gate = f", ship/no-ship gate at {self.gate_threshold}" if self.gated else ""
+        self.description = f"{path} (Keras, {self.model.count_params():,} parameters{gate})"
         self.recommended = None
+        self.split_touching = None
         self._infer = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         _check_batch(images)
-        return _squeeze(self._infer(preprocess(images)))
+        out = self._infer(preprocess(images))
+        if not self.gated:
+            return _squeeze(out)
+        probability = _squeeze(out[0]).copy()
+        probability[np.asarray(out[1]).reshape(-1) < float(self.gate_threshold or 0.0)] = 0.0
+        return probability
 
 
 class OnnxPredictor:
     """An ``.onnx`` model, run by ShipViewer's own inference core (layout and pixel scale from its metadata,
     which default to the training convention)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], gate_threshold: float | None = None) -> None:
         from shipviewer.model.inference import InferenceSession
 
         self.session = InferenceSession(path)
-        self.description = f"{path} (ONNX, {self.session.describe()})"
+        self.gate_threshold = gate_threshold if self.session.has_gate else None
+        if self.session.has_gate and gate_threshold is None:
+            self.gate_threshold = self.session.gate_threshold
+        gate = f", ship/no-ship gate at {self.gate_threshold}" if self.session.has_gate else ""
+        self.description = f"{path} (ONNX, {self.session.describe()}{gate})"
         meta = self.session.metadata
         self.recommended = (meta.threshold, meta.min_size)
+        self.split_touching = meta.split_touching
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         _check_batch(images)
-        return self.session.run_batch(images)
+        return self.session.run_gated(images, self.gate_threshold).probability
 
 
-def load_predictor(path: str | os.PathLike[str]) -> Predictor:
-    """A predictor for a ``.keras`` or ``.onnx`` file."""
+def load_predictor(path: str | os.PathLike[str], gate_threshold: float | None = None) -> Predictor:
+    """A predictor for a ``.keras`` or ``.onnx`` file; ``gate_threshold`` overrides a gated model's own."""
     path = Path(path)
     if not path.is_file():
         raise TrainingError(f"--model {path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".keras":
-        return KerasPredictor(path)
+        return KerasPredictor(path, gate_threshold)
     if suffix == ".onnx":
-        return OnnxPredictor(path)
+        return OnnxPredictor(path, gate_threshold)
     raise TrainingError(f"--model {path}: expected a .keras or .onnx file")

@@ -35,10 +35,11 @@ from .model import (
     INPUT_NAME,
     OUTPUT_NAME,
     build_segnet,
+    has_gate,
     scaled,
     summary_text,
 )
-from .pipeline import PipelineOptions, make_dataset
+from .pipeline import PipelineOptions, make_dataset, with_ship_label
 from .preprocess import CONVENTION
 from .run_data import RunData, prepare
 from .runlog import TRAIN_LOG, RunLog
@@ -101,12 +102,10 @@ def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None
             model = keras.models.load_model(resume_from)
         else:
             keras.utils.set_random_seed(config.seed)
-            model = build_segnet(width=config.width, batch_norm=config.batch_norm)
+            model = build_segnet(width=config.width, batch_norm=config.batch_norm, gate=config.gate)
             if config.init is not None:
                 _load_initial_weights(model, Path(config.init))
-            model.compile(
-                optimizer=keras.optimizers.Adam(config.lr), loss=LOSSES[config.loss], metrics=list(METRICS)
-            )
+            _compile(model, config)
     if cluster.n_workers > 1:
         from .multiworker_fix import patch_model
 
@@ -114,12 +113,33 @@ def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None
     return model
 
 
+def _compile(model: keras.Model, config: TrainConfig) -> None:
+    """Adam on the mask loss; a gated model adds binary cross-entropy on its ship/no-ship output."""
+    optimizer = keras.optimizers.Adam(config.lr)
+    if not has_gate(model):
+        model.compile(optimizer=optimizer, loss=LOSSES[config.loss], metrics=list(METRICS))
+        return
+    model.compile(
+        optimizer=optimizer,
+        loss=[LOSSES[config.loss], keras.losses.BinaryCrossentropy()],
+        loss_weights=[1.0, config.gate_weight],
+        metrics=[list(METRICS), [keras.metrics.BinaryAccuracy(name="accuracy")]],
+    )
+
+
 def _load_initial_weights(model: keras.Model, path: Path) -> None:
-    """Copy the weights of the model in ``path`` into ``model``; a clear error when the two differ."""
+    """Copy the weights of the model in ``path`` into ``model``; a clear error when the two differ.
+
+    A model without the ship/no-ship head initialises a gated one: every layer it has is copied by name
+    and the gate's layers start from random weights.
+    """
     try:
         source = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds for a file that is not a model
         raise ConfigError(f"--init {path}: cannot load a Keras model ({exc})") from exc
+    if has_gate(model) and not has_gate(source):
+        _copy_by_layer_name(source, model, path)
+        return
     ours = [tuple(w.shape) for w in model.weights]
     theirs = [tuple(w.shape) for w in source.weights]
     if ours != theirs:
@@ -132,6 +152,21 @@ def _load_initial_weights(model: keras.Model, path: Path) -> None:
             f"first difference at tensor {first}); pass the --width and --batch-norm it was trained with"
         )
     model.set_weights(source.get_weights())
+
+
+def _copy_by_layer_name(source: keras.Model, model: keras.Model, path: Path) -> None:
+    targets = {layer.name: layer for layer in model.layers}
+    for layer in source.layers:
+        if not layer.weights:
+            continue
+        target = targets.get(layer.name)
+        shapes = [tuple(w.shape) for w in layer.weights]
+        if target is None or [tuple(w.shape) for w in target.weights] != shapes:
+            raise ConfigError(
+                f"--init {path}: layer {layer.name} does not fit this model; "
+                "pass the --width and --batch-norm it was trained with"
+            )
+        target.set_weights(layer.get_weights())
 
 
 def train(config: TrainConfig) -> TrainResult:
@@ -300,6 +335,9 @@ def _fit(
         first_index=plan.initial_epoch * plan.steps * plan.global_batch,  # a resumed run sees new crops
     )
     val_ds = make_dataset(data.val, options, training=False).repeat() if plan.val_steps else None
+    if has_gate(model):
+        train_ds = train_ds.map(with_ship_label)
+        val_ds = val_ds.map(with_ship_label) if val_ds is not None else None
     try:
         history = model.fit(
             train_ds,

@@ -28,7 +28,12 @@ TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.FILL: ("Bucket &Fill", "K"),
     Tool.DELETE: ("&Delete Ship (click)", "D"),
     Tool.SPLIT: ("Sp&lit Along a Line", "C"),
+    Tool.CLICK: ("Clic&k to Segment (Shift+click: not this)", "W"),
+    Tool.TAKE: ("&Take a Predicted Ship (click it)", "T"),
+    Tool.WATERSHED: ("&Watershed Split (click each ship)", "J"),
 }
+# Tool bar button texts where the menu text is long.
+SHORT_TEXT = {Tool.CLICK: "Click", Tool.TAKE: "Take Ship", Tool.WATERSHED: "Watershed"}
 
 
 class CsvDialogs(Protocol):
@@ -81,9 +86,22 @@ def create_edit_actions(
             f"tool_{tool.value}", text, lambda on, t=tool: on and tools.set_tool(t), key, checkable=True
         )
         group.addAction(action)
+        if tool in SHORT_TEXT:
+            action.setIconText(SHORT_TEXT[tool])
     a[f"tool_{Tool.SELECT.value}"].setChecked(True)
     tools.tool_changed.connect(lambda name: a[f"tool_{name}"].setChecked(True))
 
+    a.add("finish_tool", "Finish the Ship / Close the Polygon / Split at the Seeds (Enter)", tools.finish)
+    a.add("auto_split", "Split Touching Ships &Automatically", tools.clicks.split_selected, "Shift+J")
+    a.add(
+        "snap_outlines",
+        "S&nap Polygon Sides to Edges",
+        tools.set_snap,
+        "I",
+        checkable=True,
+        tip="Polygon add and cut: the sides between corners follow the image's edges (intelligent scissors)",
+    )
+    a["snap_outlines"].setIconText("Snap")
     a.add("brush_bigger", "Bigger Brush", lambda: edit.step_brush(+1), "]")
     a.add("brush_smaller", "Smaller Brush", lambda: edit.step_brush(-1), "[")
     a.add("merge", "&Merge Selected Ships", edit.merge, "M")
@@ -118,8 +136,8 @@ def create_edit_actions(
     for names in (
         ("undo", "redo"),
         tuple(f"tool_{t.value}" for t in TOOL_KEYS),
-        ("brush_bigger", "brush_smaller"),
-        ("merge", "delete_selected", "grow", "shrink", "fill_holes", "remove_small"),
+        ("finish_tool", "snap_outlines", "brush_bigger", "brush_smaller"),
+        ("merge", "delete_selected", "auto_split", "grow", "shrink", "fill_holes", "remove_small"),
         ("accept_prediction", "clear"),
     ):
         for name in names:
@@ -135,7 +153,7 @@ def create_edit_actions(
     toolbar = QToolBar("Edit", window)
     toolbar.setObjectName("edit-toolbar")
     toolbar.setMovable(False)
-    for name in ("undo", "redo", None, *(f"tool_{t.value}" for t in TOOL_KEYS), None):
+    for name in ("undo", "redo", None, *(f"tool_{t.value}" for t in TOOL_KEYS), "snap_outlines", None):
         if name is None:
             toolbar.addSeparator()
         else:
@@ -154,6 +172,7 @@ def update_edit_actions(actions: Actions, edit: EditController) -> None:
         ("undo", editable and doc.can_undo),  # type: ignore[union-attr]
         ("redo", editable and doc.can_redo),  # type: ignore[union-attr]
         ("merge", editable and len(edit.selected) > 1),
+        ("auto_split", editable and len(edit.selected) == 1),
         ("accept", editable),
         ("confirm_empty", editable),
         ("reject", editable),

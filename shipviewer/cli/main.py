@@ -147,10 +147,12 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_run_predict)
 
 
-def default_model() -> Path:
+def default_model(device: str | None = None) -> Path:
+    """The bundled model (its int8 copy where it runs on the CPU); says which on stderr."""
     from resources import default_model_path
 
-    path = default_model_path()
+    path = default_model_path(device)
+    print(f"model: the bundled {path.name}", file=sys.stderr)
     if not path.is_file():
         raise UserError(f"the bundled model is missing ({path}); pass --model M.onnx")
     return path
@@ -169,7 +171,7 @@ def _run_predict(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if not images:
         raise UserError("no images found in " + ", ".join(map(str, args.inputs)))
-    session = InferenceSession(args.model or default_model(), device=args.device)
+    session = InferenceSession(args.model or default_model(args.device), device=args.device)
     print(f"model: {session.describe()}", file=sys.stderr)
     warnings: list[str] = []
     with ProgressBar(len(images), "predict") as bar:

@@ -21,6 +21,8 @@ from shipviewer.model.postprocess import probability_to_ships
 __all__ = [
     "DEVICE_PROVIDERS",
     "PROVIDER_PREFERENCE",
+    "Analysis",
+    "GatedOutput",
     "InferenceSession",
     "ModelError",
     "ModelInfo",
@@ -103,6 +105,34 @@ def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
     return starts
 
 
+GATE_OUTPUT = "ship"
+GATE_THRESHOLD_INPUT = "gate_threshold"
+ALWAYS_DECODE = -1.0  # fed as the gate threshold: the decoder runs whatever the gate says
+
+
+@dataclass(frozen=True)
+class GatedOutput:
+    """One model call on a batch: the probability maps and, for a gated model, the ship probabilities.
+
+    ``probability[i]`` is all zeros for an image the gate rejected (``passed[i]`` False) — whether or not
+    the decoder ran for the batch — so the ships of every image follow from its map alone.
+    """
+
+    probability: np.ndarray  # (N, h, w) float32
+    ship: np.ndarray | None  # (N,) float32, None for a model without the gate
+    passed: np.ndarray  # (N,) bool
+    decoded: bool  # whether the decoder ran (a gated graph skips it when no image passed)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the model says of one image: its map (zeros where gated out) and its ship probability."""
+
+    probability: np.ndarray  # (H, W) float32
+    ship_probability: float | None
+    passed: bool
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What the session learned from the file, read once."""
@@ -115,6 +145,8 @@ class ModelInfo:
     metadata: ModelMetadata
     raw_metadata: dict[str, str]
     producer: str
+    gate_name: str | None = None  # the ship/no-ship output, when the model has one
+    gate_input: str | None = None  # the gated decoder's threshold input, when the graph has one
 
     @property
     def name(self) -> str:
@@ -167,6 +199,13 @@ class InferenceSession:
     # --- opening -------------------------------------------------------------------------------------
     def _read_info(self) -> ModelInfo:
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
+        overridable = [*inputs, *self._session.get_overridable_initializers()]
+        gate_input = next((i.name for i in overridable if i.name == GATE_THRESHOLD_INPUT), None)
+        inputs = [i for i in inputs if i.name != GATE_THRESHOLD_INPUT]
+        gate_name = (
+            next((o.name for o in outputs if o.name == GATE_OUTPUT), None) if len(outputs) > 1 else None
+        )
+        outputs = [o for o in outputs if o.name != gate_name] or outputs
         if len(inputs) != 1 or len(outputs) < 1:
             raise ModelError(
                 f"{self.path}: expected one image input and one output, found "
@@ -209,6 +248,8 @@ class InferenceSession:
             metadata=metadata,
             raw_metadata=raw,
             producer=model_meta.producer_name,
+            gate_name=gate_name,
+            gate_input=gate_input,
         )
 
     @property
@@ -235,18 +276,53 @@ class InferenceSession:
         h, w = (shape[1], shape[2]) if layout == "NHWC" else (shape[2], shape[3])
         return (h, w) if isinstance(h, int) and isinstance(w, int) else None
 
+    @property
+    def has_gate(self) -> bool:
+        """Whether the model has the ship/no-ship output."""
+        return self.info.gate_name is not None
+
+    @property
+    def gate_threshold(self) -> float | None:
+        """The ship probability under which an image yields no ships (None: no gate)."""
+        if not self.has_gate:
+            return None
+        chosen = self.info.metadata.gate_threshold
+        return 0.5 if chosen is None else chosen
+
     def run_batch(self, batch: np.ndarray) -> np.ndarray:
-        """Raw model call on (N, h, w, 3) uint8 RGB, h and w already fitting the model: (N, h, w) float32."""
+        """Raw model call on (N, h, w, 3) uint8 RGB, h and w already fitting the model: (N, h, w) float32.
+
+        The full probability map: a gated model's decoder runs whatever its gate says."""
+        return self._call(batch, ALWAYS_DECODE)[0]
+
+    def run_gated(self, batch: np.ndarray, gate_threshold: float | None = None) -> GatedOutput:
+        """Like :meth:`run_batch`, with the ship/no-ship gate applied: an image under ``gate_threshold``
+        (default: the model's) gets an all-zero map, and a gated graph skips the decoder when no image of
+        the batch passes. A model without the gate passes every image."""
+        threshold = self.gate_threshold if gate_threshold is None else gate_threshold
+        probability, ship = self._call(batch, threshold if threshold is not None else ALWAYS_DECODE)
+        if ship is None or threshold is None:
+            return GatedOutput(probability, ship, np.ones(len(batch), bool), True)
+        passed = ship >= threshold
+        decoded = bool(passed.any()) or self.info.gate_input is None
+        if not passed.all():
+            probability = probability.copy()
+            probability[~passed] = 0.0
+        return GatedOutput(probability, ship, passed, decoded)
+
+    def _call(self, batch: np.ndarray, gate_threshold: float) -> tuple[np.ndarray, np.ndarray | None]:
         meta = self.info.metadata
         x = batch.astype(np.float32) * np.float32(meta.pixel_scale)
         if meta.pixel_offset:
             x += np.float32(meta.pixel_offset)
         if meta.input_layout == "NCHW":
             x = x.transpose(0, 3, 1, 2)
+        feeds = {self.info.input_name: np.ascontiguousarray(x)}
+        if self.info.gate_input is not None:
+            feeds[self.info.gate_input] = np.array(gate_threshold, np.float32)
+        names = [self.info.output_name] + ([self.info.gate_name] if self.info.gate_name else [])
         try:
-            (out,) = self._session.run(
-                [self.info.output_name], {self.info.input_name: np.ascontiguousarray(x)}
-            )
+            out, *gate = self._session.run(names, feeds)
         except Exception as exc:
             raise ModelError(
                 f"{self.path}: inference failed on input {list(x.shape)}: {str(exc).strip().splitlines()[0]}"
@@ -262,9 +338,10 @@ class InferenceSession:
             raise ModelError(
                 f"{self.path}: output shape {list(out.shape)} does not match input {list(batch.shape)}"
             )
-        return out
+        ship = np.asarray(gate[0], np.float32).reshape(n) if gate else None
+        return out, ship
 
-    def _padded_run(self, rgb: np.ndarray) -> np.ndarray:
+    def _padded_run(self, rgb: np.ndarray, gate_threshold: float) -> GatedOutput:
         h, w = rgb.shape[:2]
         fixed = self._fixed_hw()
         ph, pw = fixed if fixed else (self._round_up(h), self._round_up(w))
@@ -274,38 +351,64 @@ class InferenceSession:
             reflect = h > 1 and w > 1 and ph - h < h and pw - w < w
             mode: Literal["reflect", "edge"] = "reflect" if reflect else "edge"
             rgb = np.pad(rgb, ((0, ph - h), (0, pw - w), (0, 0)), mode=mode)
-        return self.run_batch(rgb[None])[0, :h, :w]
+        out = self.run_gated(rgb[None], gate_threshold)
+        return GatedOutput(out.probability[:, :h, :w], out.ship, out.passed, out.decoded)
 
-    def probabilities(self, image: np.ndarray) -> np.ndarray:
-        """Per-pixel ship probability, (H, W) float32, for an image of any size and channel layout."""
+    def analyse(self, image: np.ndarray, *, gated: bool = True) -> Analysis:
+        """The map and ship probability of an image of any size and channel layout.
+
+        With ``gated`` (and a model with the gate), an image the gate rejects gets an all-zero map and, in
+        a gated graph, costs only the encoder; ``gated=False`` always gives the full map. An image larger
+        than ``max_side`` is cut into overlapping tiles: its ship probability is that of its most likely
+        tile, and each pixel averages the tiles that passed the gate.
+        """
         rgb = as_rgb_uint8(image)
         h, w = rgb.shape[:2]
         t0 = time.perf_counter()
+        threshold = self.gate_threshold if gated and self.gate_threshold is not None else ALWAYS_DECODE
         fixed = self._fixed_hw()
         tile = min(fixed) if fixed else self.tile
         if max(h, w) <= (tile if fixed else self.max_side):
-            prob = self._padded_run(rgb)
+            out = self._padded_run(rgb, threshold)
+            prob, ship, passed = out.probability[0], out.ship, bool(out.passed[0])
         else:
             prob = np.zeros((h, w), np.float32)
             weight = np.zeros((h, w), np.float32)
             th, tw = min(tile, h), min(tile, w)
+            ships: list[float] = []
             for y in tile_starts(h, th, self.overlap):
                 for x in tile_starts(w, tw, self.overlap):
-                    prob[y : y + th, x : x + tw] += self._padded_run(rgb[y : y + th, x : x + tw])
-                    weight[y : y + th, x : x + tw] += 1.0
-            prob /= weight
+                    out = self._padded_run(rgb[y : y + th, x : x + tw], threshold)
+                    if out.ship is not None:
+                        ships.append(float(out.ship[0]))
+                    if out.passed[0]:
+                        prob[y : y + th, x : x + tw] += out.probability[0]
+                        weight[y : y + th, x : x + tw] += 1.0
+            np.divide(prob, weight, out=prob, where=weight > 0)
+            ship = np.array([max(ships)], np.float32) if ships else None
+            passed = bool(weight.any())
         self.last_ms_per_image = (time.perf_counter() - t0) * 1000.0
-        return prob
+        return Analysis(prob, None if ship is None else float(ship[0]), passed)
+
+    def probabilities(self, image: np.ndarray) -> np.ndarray:
+        """Per-pixel ship probability, (H, W) float32, for an image of any size and channel layout (the
+        full map: a gated model's decoder runs whatever its gate says)."""
+        return self.analyse(image, gated=False).probability
 
     def ships(
         self, image: np.ndarray, threshold: float | None = None, min_size: int | None = None
     ) -> list[str]:
-        """Ship instances as RLE strings, with the model's recommended threshold and minimum size."""
+        """Ship instances as RLE strings, with the model's recommended threshold and minimum size; none for
+        an image the ship/no-ship gate rejects."""
         meta = self.info.metadata
+        analysis = self.analyse(image)
+        if not analysis.passed:
+            return []
         return probability_to_ships(
-            self.probabilities(image),
+            analysis.probability,
             meta.threshold if threshold is None else threshold,
             meta.min_size if min_size is None else min_size,
+            split_touching=meta.split_touching,
         )
 
     def describe(self) -> str:

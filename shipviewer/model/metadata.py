@@ -32,12 +32,20 @@ class ModelMetadata:
     validation_dice: float | None = None
     precision: str = "fp32"  # fp32, fp16 or int8
     size_multiple: int = 32  # input height and width must be multiples of this
+    # A model with the ship/no-ship output: an image whose ship probability is under this yields no
+    # ships (and, in a graph with the gated decoder, costs only the encoder). None: no gate.
+    gate_threshold: float | None = None
+    gate_validation_accuracy: float | None = None
+    # Split blobs that hold several sure ship cores (touching ships) by watershed: see model/instances.py.
+    split_touching: bool = False
 
     def __post_init__(self) -> None:
         if self.input_layout not in ("NHWC", "NCHW"):
             raise ValueError(f"input_layout must be NHWC or NCHW, got {self.input_layout!r}")
         if self.size_multiple < 1:
             raise ValueError(f"size_multiple must be >= 1, got {self.size_multiple}")
+        if self.gate_threshold is not None and not 0.0 <= self.gate_threshold <= 1.0:
+            raise ValueError(f"gate_threshold must be between 0 and 1, got {self.gate_threshold}")
 
     def to_props(self) -> dict[str, str]:
         """String key/value pairs for ``onnx.ModelProto.metadata_props`` (None values left out)."""
@@ -53,7 +61,11 @@ class ModelMetadata:
                 continue
             kind = str(f.type)
             try:
-                if "float" in kind:
+                if "bool" in kind:
+                    if raw not in ("True", "False"):
+                        raise ValueError(raw)
+                    values[f.name] = raw == "True"
+                elif "float" in kind:
                     values[f.name] = float(raw)
                 elif "int" in kind:
                     values[f.name] = int(raw)

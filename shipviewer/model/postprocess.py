@@ -36,11 +36,15 @@ def probability_to_ships(
     threshold: float = DEFAULT_THRESHOLD,
     min_size: int = DEFAULT_MIN_SIZE,
     connectivity: int = 8,
+    *,
+    split_touching: bool = False,
 ) -> list[str]:
     """Non-overlapping ships as canonical RLE strings: pixels above ``threshold``, one ship per
     connected blob, blobs under ``min_size`` pixels dropped, ordered by their first pixel.
 
-    ``probability`` is (H, W) or (H, W, 1) with values in [0, 1].
+    ``probability`` is (H, W) or (H, W, 1) with values in [0, 1]. With ``split_touching``, a blob that holds
+    several sure ship cores is split between them by watershed (:func:`.instances.split_blobs`); parts under
+    ``min_size`` are dropped.
     """
     options = PostprocessOptions(threshold, min_size, connectivity)
     prob = np.asarray(probability)
@@ -48,6 +52,14 @@ def probability_to_ships(
         prob = prob[..., 0]
     if prob.ndim != 2:
         raise ValueError(f"a probability map must be (H, W) or (H, W, 1), got shape {probability.shape}")
-    return rle_codec.ships_from_mask(
-        prob > options.threshold, connectivity=options.connectivity, min_size=max(options.min_size, 1)
-    )
+    mask = prob > options.threshold
+    if not split_touching:
+        return rle_codec.ships_from_mask(
+            mask, connectivity=options.connectivity, min_size=max(options.min_size, 1)
+        )
+    from shipviewer.model.instances import split_blobs
+
+    labels = split_blobs(mask, prob, connectivity=options.connectivity)
+    areas = np.bincount(labels.ravel())
+    labels[areas[labels] < max(options.min_size, 1)] = 0
+    return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))

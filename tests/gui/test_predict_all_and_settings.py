@@ -101,7 +101,10 @@ def test_no_path_opens_the_bundled_samples_with_the_bundled_model(qtbot, make_wi
     if (samples_dir() / "labels.csv").is_file():
         qtbot.waitUntil(lambda: bool(window.controller.catalog.truth))
     if default_model_path().is_file():
-        wait_for_model(qtbot, window, "shipviewer-segnet-w05-synth", timeout=30_000)
+        from shipviewer.model.inference import InferenceSession
+
+        name = InferenceSession(default_model_path(), device="cpu").metadata.name
+        wait_for_model(qtbot, window, name, timeout=30_000)
         wait_for_current(qtbot, window, names[0], predicted=True, timeout=30_000)
 
 
