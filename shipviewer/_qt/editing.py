@@ -544,9 +544,11 @@ class EditController(QObject):
             if self.sessions.opening_for(result.path) is not None and len(self._pending) < MAX_PENDING:
                 self._pending.append(result)  # its session is still opening: store it once it is
             return
-        self._store_prediction(located, result.levels, model)
+        self._store_prediction(located, result.levels, model, result.ship_probability)
 
-    def _store_prediction(self, located: Located, levels: object, model: str) -> None:
+    def _store_prediction(
+        self, located: Located, levels: object, model: str, ship_probability: float | None = None
+    ) -> None:
         workspace, image_id = located.workspace, located.image_id
         try:
             probability = dequantize(levels)  # type: ignore[arg-type]
@@ -555,7 +557,8 @@ class EditController(QObject):
             stored = workspace.prediction(image_id)
             if stored is not None and stored.model == model and stored.rles == ships:
                 return  # from the cache, and stored already at these thresholds
-            workspace.set_prediction(image_id, ships, model=model, uncertainty=uncertainty(probability))
+            doubt = uncertainty(probability, ship_probability)
+            workspace.set_prediction(image_id, ships, model=model, uncertainty=doubt)
         except USER_ERRORS as exc:
             self.message.emit(f"Cannot store the prediction of {Path(image_id).name}: {exc}")
             return
@@ -571,7 +574,8 @@ class EditController(QObject):
         them, and its annotation follows when nobody has touched it."""
         levels, model = self.viewer.current.levels, self._model_name()
         if self.located is not None and levels is not None and model is not None:
-            self._store_prediction(self.located, levels, model)
+            ship = self.viewer.ship_probabilities.get(self.viewer.current.path)
+            self._store_prediction(self.located, levels, model, ship)
 
     # --- CSV ---------------------------------------------------------------------------------------------
     def load_truth(self, path: str) -> None:

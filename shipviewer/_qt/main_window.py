@@ -191,8 +191,9 @@ class MainWindow(QMainWindow):
             self.controller.load_model(model)
         elif default_model and not any(str(p).lower().endswith(".onnx") for p in paths):
             remembered = self.settings.model_path
-            if default_model_path().is_file():
-                self.controller.load_model(default_model_path())
+            bundled = default_model_path(self.controller.device or "auto")  # int8 on a CPU
+            if bundled.is_file():
+                self.controller.load_model(bundled)
             elif remembered and Path(remembered).is_file():
                 self.controller.load_model(remembered)
         if not paths:
@@ -253,6 +254,7 @@ class MainWindow(QMainWindow):
         rgb = self.controller.current.rgb
         if rgb is not None:
             self.canvas.set_pixmap(rgb_to_pixmap(rgb))
+        self._update_model_text()  # the image's ship probability, for a gated model
 
     def _on_layer_changed(self, layer: str, box: tuple[int, int, int, int] | None) -> None:
         labels = self.controller.current.labels[layer]

@@ -90,13 +90,14 @@ def predict_ships(
     from shipviewer.model.postprocess import probability_to_ships
 
     meta = session.info.metadata
-    probability = session.probabilities(image)
+    analysis = session.analyse(image)  # a gated model: no ships, and no decoder, where its gate says so
     rles = probability_to_ships(
-        probability,
+        analysis.probability,
         meta.threshold if threshold is None else threshold,
         meta.min_size if min_size is None else min_size,
+        split_touching=meta.split_touching,
     )
-    return rles, uncertainty(probability)
+    return rles, uncertainty(analysis.probability, analysis.ship_probability)
 
 
 class Workspace:
