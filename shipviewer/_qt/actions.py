@@ -115,7 +115,12 @@ def create_actions(window: QMainWindow, handlers: object) -> Actions:
     a.add("open_folder", "Open &Folder…", h.choose_folder, std.Open, icon_name="open-folder")
     a.add("open_images", "Open &Images…", h.choose_images, "Ctrl+Shift+O", icon_name="open-image")
     a.add(
-        "open_annotations", "Open &Annotations (CSV)…", h.choose_annotations, "Ctrl+L", icon_name="open-csv"
+        "open_annotations",
+        "Open &Ground Truth (CSV)…",
+        h.choose_annotations,
+        "Ctrl+L",
+        icon_name="open-csv",
+        tip="Open an Airbus CSV as the ground truth of the open folders (scored at once)",
     )
     a.add("clear_recent", "Clear Recent Folders", h.clear_recent)
     a.add("quit", "&Quit", window.close, std.Quit)

@@ -3,12 +3,16 @@
 It shows one image and three label layers (prediction, ground truth, the editable annotation) and
 reports the pixel under the cursor; what the pixel means is the core's business
 (:class:`shipviewer.viewer.current_image.CurrentImage`). With editing on, the left button is reported as
-``tool_pressed``/``tool_moved``/``tool_released`` in image coordinates (floats) for the edit tools, and
-the canvas draws what a tool sketches (a polygon, a split line) and a frame around selected ships.
+``tool_pressed``/``tool_moved``/``tool_released`` in image coordinates (floats) for the edit tools (the
+right button, Enter, a double click and the hovering mouse have their own signals), and the canvas draws
+what a tool sketches (a polygon, a split line, a box), the clicks of click-to-segment (positive and
+negative differently, in both colour and shape), the brush's footprint under the cursor, and a frame
+around selected ships.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -29,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
+    QGraphicsItemGroup,
     QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsScene,
@@ -38,11 +43,65 @@ from PySide6.QtWidgets import (
 )
 
 from shipviewer._qt.layers import LabelLayerItem
+from shipviewer.edits.brush import brush_footprint
 from shipviewer.viewer.current_image import ANNOTATION, PREDICTION, TRUTH
 from shipviewer.viewer.label_render import Box
 
 MIN_SCALE, MAX_SCALE = 0.02, 64.0
 WHEEL_STEP = 1.25  # zoom factor per wheel notch
+MARKER_RADIUS = 6.0  # screen pixels
+# Marker kinds: fill colour and sign. Positive and negative differ in shape as well as colour.
+MARKER_STYLE = {"positive": ("#00c853", "+"), "negative": ("#ff1744", "-"), "seed": ("#00b0ff", "o")}
+EXACT_FOOTPRINT = 96  # brushes up to this size show their exact pixels; larger ones a circle
+
+
+@functools.lru_cache(maxsize=32)
+def footprint_path(size: int) -> QPainterPath:
+    """The outline of the brush's footprint (its exact pixels) around the pixel (0, 0), in scene units."""
+    path = QPainterPath()
+    radius = (size - 1) // 2
+    if size > EXACT_FOOTPRINT:
+        path.addEllipse(QPointF(0.5, 0.5), radius + 0.5, radius + 0.5)
+        return path
+    pad = radius + 2
+    found = brush_footprint((2 * pad + 1, 2 * pad + 1), (pad, pad), None, size)
+    assert found is not None
+    box, mask = found
+    for row in range(mask.shape[0]):
+        cols = np.flatnonzero(mask[row])
+        if cols.size:
+            x0 = box.x0 + int(cols[0]) - pad
+            y = box.y0 + row - pad
+            path.addRect(QRectF(x0, y, int(cols[-1]) - int(cols[0]) + 1, 1))
+    return path.simplified()
+
+
+def _marker(kind: str) -> QGraphicsItemGroup:
+    """A click marker of fixed screen size: a filled disc with a dark rim and a white sign."""
+    colour, sign = MARKER_STYLE[kind]
+    group = QGraphicsItemGroup()
+    disc = QPainterPath()
+    disc.addEllipse(QPointF(0, 0), MARKER_RADIUS, MARKER_RADIUS)
+    body = QGraphicsPathItem(disc)
+    body.setBrush(QBrush(QColor(colour)))
+    body.setPen(QPen(QColor("#101010"), 1.5))
+    group.addToGroup(body)
+    mark = QPainterPath()
+    r = MARKER_RADIUS * 0.55
+    if sign in "+-":
+        mark.moveTo(-r, 0)
+        mark.lineTo(r, 0)
+    if sign == "+":
+        mark.moveTo(0, -r)
+        mark.lineTo(0, r)
+    if sign == "o":
+        mark.addEllipse(QPointF(0, 0), r * 0.5, r * 0.5)
+    glyph = QGraphicsPathItem(mark)
+    glyph.setPen(QPen(QColor("#ffffff"), 2.0))
+    group.addToGroup(glyph)
+    group.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+    group.setZValue(9)
+    return group
 
 
 class ImageCanvas(QGraphicsView):
@@ -52,6 +111,11 @@ class ImageCanvas(QGraphicsView):
     tool_moved = Signal(QPointF)  # dragging with the left button
     tool_released = Signal(QPointF)
     tool_cancelled = Signal()  # Escape while a tool is busy
+    tool_alt_pressed = Signal(QPointF)  # the right button (a negative click)
+    tool_finished = Signal()  # Enter: the tool's work is done (a ship, a polygon, the seeds)
+    tool_double_clicked = Signal(QPointF)
+    hover_moved = Signal(QPointF)  # the mouse over the view with no button down (image position)
+    hover_left = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +134,12 @@ class ImageCanvas(QGraphicsView):
             self.scene().addItem(item)
         self._sketch = self._overlay_path(QColor("#ffeb3b"), Qt.PenStyle.SolidLine, z=6)
         self._selection = self._overlay_path(QColor("#ffffff"), Qt.PenStyle.DashLine, z=7)
+        self._box = self._overlay_path(QColor("#ffeb3b"), Qt.PenStyle.DashLine, z=6)
+        # The brush footprint: a white outline over a dark one, readable on sea and on hulls alike.
+        self._brush_under = self._overlay_path(QColor(0, 0, 0, 170), Qt.PenStyle.SolidLine, z=8, width=3.0)
+        self._brush_over = self._overlay_path(QColor("#ffffff"), Qt.PenStyle.SolidLine, z=8, width=1.2)
+        self._brush_size: int | None = None
+        self._markers: list[QGraphicsItemGroup] = []
         self.editing = False  # the left button drives the edit tools
         self._tool_down = False
         self._message = QGraphicsSimpleTextItem()
@@ -96,9 +166,11 @@ class ImageCanvas(QGraphicsView):
         self._pan_from: QPoint | None = None
         self._last_pixel = (-1, -1)
 
-    def _overlay_path(self, colour: QColor, style: Qt.PenStyle, *, z: int) -> QGraphicsPathItem:
+    def _overlay_path(
+        self, colour: QColor, style: Qt.PenStyle, *, z: int, width: float = 1.5
+    ) -> QGraphicsPathItem:
         item = QGraphicsPathItem()
-        pen = QPen(colour, 1.5, style)
+        pen = QPen(colour, width, style)
         pen.setCosmetic(True)  # the same width at any zoom
         item.setPen(pen)
         item.setZValue(z)
@@ -168,6 +240,62 @@ class ImageCanvas(QGraphicsView):
     def sketch_path(self) -> QPainterPath:
         return self._sketch.path()
 
+    def set_box(self, box: tuple[float, float, float, float] | None) -> None:
+        """Draw a tool's box (x0, y0, x1, y1 in image points, pixel centres at integers); None: none."""
+        path = QPainterPath()
+        if box is not None:
+            x0, y0, x1, y1 = box
+            path.addRect(QRectF(QPointF(min(x0, x1), min(y0, y1)), QPointF(max(x0, x1) + 1, max(y0, y1) + 1)))
+        self._box.setPath(path)
+
+    def set_markers(self, markers: list[tuple[float, float, str]]) -> None:
+        """Show clicks: (x, y, kind) in image points (pixel centres at integers); kind is "positive",
+        "negative" or "seed". An empty list removes them."""
+        while len(self._markers) > len(markers):
+            self.scene().removeItem(self._markers.pop())
+        for i, (x, y, kind) in enumerate(markers):
+            if i < len(self._markers) and self._markers[i].data(0) != kind:
+                self.scene().removeItem(self._markers.pop(i))
+                self._markers.insert(i, self._new_marker(kind))
+            elif i >= len(self._markers):
+                self._markers.append(self._new_marker(kind))
+            self._markers[i].setPos(QPointF(x + 0.5, y + 0.5))
+
+    def _new_marker(self, kind: str) -> QGraphicsItemGroup:
+        item = _marker(kind)
+        item.setData(0, kind)
+        self.scene().addItem(item)
+        return item
+
+    @property
+    def markers(self) -> list[tuple[float, float, str]]:
+        return [(m.pos().x() - 0.5, m.pos().y() - 0.5, str(m.data(0))) for m in self._markers]
+
+    def set_brush_cursor(self, size: int | None, pos: QPointF | None = None) -> None:
+        """Show the brush's footprint (``size`` px) on the pixel under scene position ``pos`` (None: hide)."""
+        if size is None or pos is None or not self.has_image():
+            self._brush_under.setVisible(False)
+            self._brush_over.setVisible(False)
+            return
+        if size != self._brush_size:
+            self._brush_size = size
+            path = footprint_path(int(size))
+            self._brush_under.setPath(path)
+            self._brush_over.setPath(path)
+        # The brush centres on the rounded edit point (pixel centres at integers): the pixel under the cursor.
+        corner = QPointF(math.floor(pos.x()), math.floor(pos.y()))
+        for item in (self._brush_under, self._brush_over):
+            item.setPos(corner)
+            item.setVisible(True)
+
+    @property
+    def brush_cursor(self) -> tuple[int, QRectF] | None:
+        """The footprint shown (its size and scene rectangle), or None."""
+        if not self._brush_over.isVisible() or self._brush_size is None:
+            return None
+        item = self._brush_over
+        return self._brush_size, item.mapRectToScene(item.path().boundingRect())
+
     def set_selection(self, boxes: list[Box]) -> None:
         """Frame the selected ships (boxes y0, y1, x0, x1); an empty list clears the frames."""
         path = QPainterPath()
@@ -236,6 +364,10 @@ class ImageCanvas(QGraphicsView):
             self.tool_cancelled.emit()
             event.accept()
             return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.editing:
+            self.tool_finished.emit()
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -266,7 +398,18 @@ class ImageCanvas(QGraphicsView):
             self.tool_pressed.emit(self.mapToScene(event.position().toPoint()), event.modifiers())
             event.accept()
             return
+        if button == Qt.MouseButton.RightButton and self.editing and self.has_image():
+            self.tool_alt_pressed.emit(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton and self.editing and self.has_image():
+            self.tool_double_clicked.emit(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         pos = event.position().toPoint()
@@ -279,6 +422,8 @@ class ImageCanvas(QGraphicsView):
             self.tool_moved.emit(self.mapToScene(pos))
             event.accept()
         else:
+            if self.editing:
+                self.hover_moved.emit(self.mapToScene(pos))
             super().mouseMoveEvent(event)
         self._report_cursor(pos)
 
@@ -309,6 +454,7 @@ class ImageCanvas(QGraphicsView):
 
     def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self._emit_pixel(-1, -1)
+        self.hover_left.emit()
         super().leaveEvent(event)  # type: ignore[arg-type]
 
     def image_pixel(self, view_pos: QPoint) -> tuple[int, int]:

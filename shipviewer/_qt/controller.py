@@ -57,6 +57,7 @@ class ViewerController(QObject):
     ) -> None:
         super().__init__(parent)
         self.device = device
+        self.ship_probabilities: dict[str, float] = {}  # image path → the gate's output, when known
         self.catalog = Catalog()
         self.view = CatalogView(self.catalog)
         self.current = CurrentImage()
@@ -293,7 +294,9 @@ class ViewerController(QObject):
     def _on_predicted(self, result: PredictResult) -> None:
         if result.index >= len(self.catalog) or self.catalog[result.index].path != result.path:
             return
-        if result.ms is not None:
+        if result.ship_probability is not None:
+            self.ship_probabilities[result.path] = result.ship_probability
+        if result.ms is not None or result.index == self.current.index:
             self.model_timing.emit()
         if result.index != self.current.index:
             self.catalog.set_prediction(result.index, result.n_ships)
@@ -371,7 +374,18 @@ class ViewerController(QObject):
             return ""
         ms = self.predictor.last_ms
         timing = "" if math.isnan(ms) else f" · {ms:.0f} ms/image"
-        return f"{session.info.name} · {session.device_name}{timing}"
+        return f"{session.info.name} · {session.device_name}{timing}{self._gate_text()}"
+
+    def _gate_text(self) -> str:
+        """The image on screen's ship probability, for a model with the ship/no-ship gate."""
+        session = self.session
+        if session is None or session.gate_threshold is None or not self.current.path:
+            return ""
+        ship = self.ship_probabilities.get(self.current.path)
+        if ship is None:
+            return ""
+        verdict = "" if ship >= session.gate_threshold else f" < gate {session.gate_threshold:.2f}: no ships"
+        return f" · p(ship) {ship:.2f}{verdict}"
 
     # --- options -------------------------------------------------------------------------------------------
     def _on_option(self, name: str, _value: object) -> None:

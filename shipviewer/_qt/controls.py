@@ -1,4 +1,5 @@
-"""The overlay panel: threshold, minimum ship size, opacity, outline-only, and which layers to show.
+"""The overlay panel: threshold, minimum predicted ship size, opacity, outline-only, which layers to show,
+and the legend of the layers.
 
 A thin observer of :class:`shipviewer.viewer.view_options.ViewOptions`: user input sets the options, option
 changes update the widgets with their signals blocked.
@@ -11,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
 
+from shipviewer._qt.legend import LayerLegend
 from shipviewer.viewer.view_options import ViewOptions
 
 STEPS = 100  # slider positions for 0..1
@@ -25,7 +27,11 @@ class OverlayPanel(QWidget):
         self.min_size = QSpinBox()
         self.min_size.setRange(0, 100_000)
         self.min_size.setSuffix(" px")
-        self.min_size.setToolTip("Blobs smaller than this are not counted as ships")
+        self.min_size.setObjectName("min-predicted-ship")
+        self.min_size.setToolTip(
+            "The model's blobs smaller than this are not counted as predicted ships (the prediction layer; "
+            "an untouched annotation follows it). Not the editor's Remove Ships Under (R)."
+        )
         self.opacity = self._slider(0, STEPS)
         self.opacity_label = QLabel()
         self.outline_only = QCheckBox("Outline only")
@@ -36,7 +42,7 @@ class OverlayPanel(QWidget):
 
         form = QFormLayout(self)
         form.addRow("Threshold", self._pair(self.threshold, self.threshold_label))
-        form.addRow("Min. size", self.min_size)
+        form.addRow("Min. predicted ship", self.min_size)
         form.addRow("Opacity", self._pair(self.opacity, self.opacity_label))
         layers = QHBoxLayout()
         layers.addWidget(self.show_prediction)
@@ -44,6 +50,8 @@ class OverlayPanel(QWidget):
         form.addRow("Layers", layers)
         form.addRow("", self.outline_only)
         form.addRow("", self.show_overlay)
+        self.legend = LayerLegend()
+        form.addRow(self.legend)
 
         self.threshold.valueChanged.connect(lambda v: setattr(options, "threshold", v / STEPS))
         self.min_size.valueChanged.connect(lambda v: setattr(options, "min_size", v))

@@ -1,4 +1,4 @@
-"""Message boxes and the model-information dialog.
+"""Message boxes, the model-information dialog and the help (F1).
 
 Message boxes are opened window-modal with ``open()``, not ``exec()``: the event loop (and background
 work) goes on, and tests can find and close them.
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -87,3 +88,43 @@ class ModelInfoDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(620, 460)
+
+
+HELP_INTRO = (
+    "<h3>ShipViewer</h3>"
+    "<p><b>Layers.</b> Blue fill: your annotation — what you edit and what File ▸ Export writes. "
+    "Yellow-black dashes: the model's prediction. Orange outline: the ground truth of an imported CSV. "
+    "An image nobody touched shows the model's ships as its annotation, following the threshold, until "
+    "your first edit; it is exported only when you ask for model-only images.</p>"
+    "<p><b>Review.</b> <b>A</b> accept and next, <b>N</b> no ships and next, <b>X</b> reject and next, "
+    "<b>U</b> next unreviewed. <b>Open</b> a folder with Ctrl+O or drop it on the window.</p>"
+)
+
+
+def help_html(rows: list[tuple[str, str]], extra: list[tuple[str, str]]) -> str:
+    """The help text: what the layers are, the review keys, then every command with its keys."""
+    table = "".join(f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>" for name, keys in [*rows, *extra])
+    return f"{HELP_INTRO}<h4>Keys</h4><table cellspacing=4>{table}</table>"
+
+
+class HelpDialog(QDialog):
+    """The help (F1): sized to fit inside the window, scrolling what does not fit."""
+
+    def __init__(self, html: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("help-dialog")
+        self.setWindowTitle("ShipViewer Help")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.browser = QTextBrowser()
+        self.browser.setOpenExternalLinks(False)
+        self.browser.setHtml(html)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+        width, height = 640, 620
+        if parent is not None:
+            width = min(width, max(parent.width() - 60, 320))
+            height = min(height, max(parent.height() - 60, 240))
+        self.resize(width, height)

@@ -1,5 +1,6 @@
 """The editing and review commands: actions with their shortcuts, the Edit and Review menus, the edit
-tool bar (tools, brush size, grow/shrink pixels, smallest ship, review order).
+tool bar (tools, brush size, grow/shrink pixels, remove-ships-under size; the review order and keys
+have their own tool bar, ``review_bar``).
 
 Actions call the :class:`~shipviewer._qt.editing.EditController` and the :class:`~shipviewer._qt.tools.
 ToolDriver` directly; the file dialogs for CSV import and export are the window's (``dialogs``).
@@ -11,13 +12,12 @@ from typing import Protocol
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QActionGroup
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QMenu, QSpinBox, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QSpinBox, QToolBar
 
 from shipviewer._qt.actions import Actions
 from shipviewer._qt.editing import EditController
 from shipviewer._qt.tools import Tool, ToolDriver
 from shipviewer.edits import BRUSH_STEPS
-from shipviewer.session.review import ORDERS
 
 TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.SELECT: ("&Select Ships", "S"),
@@ -28,8 +28,12 @@ TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.FILL: ("Bucket &Fill", "K"),
     Tool.DELETE: ("&Delete Ship (click)", "D"),
     Tool.SPLIT: ("Sp&lit Along a Line", "C"),
+    Tool.CLICK: ("Clic&k to Segment (Shift+click: not this)", "W"),
+    Tool.TAKE: ("&Take a Predicted Ship (click it)", "T"),
+    Tool.WATERSHED: ("&Watershed Split (click each ship)", "J"),
 }
-ORDER_TEXT = {"path": "path", "uncertainty": "model uncertainty", "disagreement": "disagreement with truth"}
+# Tool bar button texts where the menu text is long.
+SHORT_TEXT = {Tool.CLICK: "Click", Tool.TAKE: "Take Ship", Tool.WATERSHED: "Watershed"}
 
 
 class CsvDialogs(Protocol):
@@ -45,18 +49,12 @@ class EditWidgets:
     def __init__(self, toolbar: QToolBar, edit: EditController) -> None:
         self.brush = self._spin(toolbar, "Brush", BRUSH_STEPS[0], BRUSH_STEPS[-1], edit.brush_size, "px")
         self.morph = self._spin(toolbar, "Grow/shrink", 1, 50, edit.morph_pixels, "px")
-        self.min_ship = self._spin(toolbar, "Smallest ship", 1, 10_000, edit.min_ship_pixels, "px")
-        toolbar.addWidget(QLabel(" Queue "))
-        self.order = QComboBox()
-        self.order.setObjectName("review-order")
-        for order in ORDERS:
-            self.order.addItem(ORDER_TEXT[order], order)
-        self.order.setToolTip("The order in which Accept and Next Unreviewed go through the images")
-        toolbar.addWidget(self.order)
+        # Named apart from the Overlay panel's "Min. predicted ship" (issue #11): this one is R's.
+        self.min_ship = self._spin(toolbar, "Remove under", 1, 10_000, edit.min_ship_pixels, "px")
+        self.min_ship.setToolTip("Remove Ships Under N px (R) deletes annotated ships smaller than this")
         self.brush.valueChanged.connect(lambda v: setattr(edit, "brush_size", v))
         self.morph.valueChanged.connect(lambda v: setattr(edit, "morph_pixels", v))
         self.min_ship.valueChanged.connect(lambda v: setattr(edit, "min_ship_pixels", v))
-        self.order.currentIndexChanged.connect(lambda i: edit.set_order(self.order.itemData(i)))
         edit.state_changed.connect(lambda: self.sync(edit))
 
     @staticmethod
@@ -88,9 +86,22 @@ def create_edit_actions(
             f"tool_{tool.value}", text, lambda on, t=tool: on and tools.set_tool(t), key, checkable=True
         )
         group.addAction(action)
+        if tool in SHORT_TEXT:
+            action.setIconText(SHORT_TEXT[tool])
     a[f"tool_{Tool.SELECT.value}"].setChecked(True)
     tools.tool_changed.connect(lambda name: a[f"tool_{name}"].setChecked(True))
 
+    a.add("finish_tool", "Finish the Ship / Close the Polygon / Split at the Seeds (Enter)", tools.finish)
+    a.add("auto_split", "Split Touching Ships &Automatically", tools.clicks.split_selected, "Shift+J")
+    a.add(
+        "snap_outlines",
+        "S&nap Polygon Sides to Edges",
+        tools.set_snap,
+        "I",
+        checkable=True,
+        tip="Polygon add and cut: the sides between corners follow the image's edges (intelligent scissors)",
+    )
+    a["snap_outlines"].setIconText("Snap")
     a.add("brush_bigger", "Bigger Brush", lambda: edit.step_brush(+1), "]")
     a.add("brush_smaller", "Smaller Brush", lambda: edit.step_brush(-1), "[")
     a.add("merge", "&Merge Selected Ships", edit.merge, "M")
@@ -125,8 +136,8 @@ def create_edit_actions(
     for names in (
         ("undo", "redo"),
         tuple(f"tool_{t.value}" for t in TOOL_KEYS),
-        ("brush_bigger", "brush_smaller"),
-        ("merge", "delete_selected", "grow", "shrink", "fill_holes", "remove_small"),
+        ("finish_tool", "snap_outlines", "brush_bigger", "brush_smaller"),
+        ("merge", "delete_selected", "auto_split", "grow", "shrink", "fill_holes", "remove_small"),
         ("accept_prediction", "clear"),
     ):
         for name in names:
@@ -142,15 +153,12 @@ def create_edit_actions(
     toolbar = QToolBar("Edit", window)
     toolbar.setObjectName("edit-toolbar")
     toolbar.setMovable(False)
-    for name in ("undo", "redo", None, *(f"tool_{t.value}" for t in TOOL_KEYS), None):
+    for name in ("undo", "redo", None, *(f"tool_{t.value}" for t in TOOL_KEYS), "snap_outlines", None):
         if name is None:
             toolbar.addSeparator()
         else:
             toolbar.addAction(a[name])
-    widgets = EditWidgets(toolbar, edit)
-    toolbar.addSeparator()
-    for name in ("accept", "confirm_empty", "reject"):
-        toolbar.addAction(a[name])
+    widgets = EditWidgets(toolbar, edit)  # the queue order and the review keys: review_bar.py
     window.addToolBarBreak()
     window.addToolBar(toolbar)
     return widgets
@@ -164,6 +172,7 @@ def update_edit_actions(actions: Actions, edit: EditController) -> None:
         ("undo", editable and doc.can_undo),  # type: ignore[union-attr]
         ("redo", editable and doc.can_redo),  # type: ignore[union-attr]
         ("merge", editable and len(edit.selected) > 1),
+        ("auto_split", editable and len(edit.selected) == 1),
         ("accept", editable),
         ("confirm_empty", editable),
         ("reject", editable),

@@ -11,8 +11,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRect,
     QSize,
@@ -20,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -59,8 +61,9 @@ def summary(entry: Entry) -> str:
     if entry.problem:
         return f"skipped: {entry.problem}"
     parts = [entry.status.label]
-    if entry.n_pred is not None:
-        parts.append(f"{entry.n_pred} ship{'s' if entry.n_pred != 1 else ''}")
+    ships = entry.n_ships  # the annotation's once a person worked on the image, else the prediction's
+    if ships is not None:
+        parts.append(f"{ships} ship{'s' if ships != 1 else ''}")
     if entry.n_truth is not None:
         parts.append(f"truth {entry.n_truth}")
     return " · ".join(parts)
@@ -196,9 +199,11 @@ class EntryListView(QListView):
 
 
 class ImageListPanel(QWidget):
-    """Filter, search, the list, and a count line. ``current_changed`` gives catalog indices."""
+    """Filter, search, the list, and a count line. ``current_changed`` gives catalog indices;
+    ``search_done`` says the user finished typing a search (Enter or Escape): keys go back to the canvas."""
 
     current_changed = Signal(int)
+    search_done = Signal()
 
     def __init__(self, view: CatalogView, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -237,6 +242,8 @@ class ImageListPanel(QWidget):
         self.list.selectionModel().currentChanged.connect(self._on_current)
         self.filter_box.currentIndexChanged.connect(self._on_filter)
         self.search.textChanged.connect(self._on_search)
+        self.search.returnPressed.connect(self.search_done)
+        self.search.installEventFilter(self)
         # Counting 100,000 entries on every change would cost; count at most twice a second.
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
@@ -288,7 +295,22 @@ class ImageListPanel(QWidget):
         self.view.set_filter(list(Filter)[position])
 
     def _on_search(self, text: str) -> None:
+        """Filter by name; the image on screen stays only if it matches (else the first match is shown)."""
         self.view.set_search(text)
+        if self.view.row_of(self.current_index) < 0 and len(self.view):
+            self.current_index = self.view.index_at(0)
+            self.current_changed.emit(self.current_index)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self.search_done.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def _update_count(self) -> None:
         total = len(self.view.catalog)

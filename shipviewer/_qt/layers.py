@@ -8,7 +8,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from shipviewer._qt.qimage import bgra_view
-from shipviewer.viewer.label_render import Box, render_labels
+from shipviewer.viewer.label_render import Box, LayerStyle, render_labels
 
 
 class LabelLayerItem(QGraphicsItem):
@@ -21,6 +21,7 @@ class LabelLayerItem(QGraphicsItem):
     def __init__(self, *, truth: bool = False, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
         self.truth = truth
+        self.style: LayerStyle | None = None  # colours and dashes; None: per-ship palettes
         self.opacity_value = 0.4
         self.outline_only = False
         self._labels: np.ndarray | None = None
@@ -53,6 +54,12 @@ class LabelLayerItem(QGraphicsItem):
         self._labels = labels
         self.redraw()
 
+    def set_look(self, style: LayerStyle | None) -> None:
+        """The layer's colours and edge pattern (see :class:`~shipviewer.viewer.label_render.LayerStyle`)."""
+        if style != self.style:
+            self.style = style
+            self.redraw()
+
     def set_style(self, opacity: float, outline_only: bool) -> None:
         if (opacity, outline_only) != (self.opacity_value, self.outline_only):
             self.opacity_value, self.outline_only = opacity, outline_only
@@ -67,6 +74,7 @@ class LabelLayerItem(QGraphicsItem):
             opacity=self.opacity_value,
             outline_only=self.outline_only,
             truth=self.truth,
+            style=self.style,
             box=box,
             out=self._buffer,
         )

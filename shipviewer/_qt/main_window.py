@@ -7,27 +7,53 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QToolBar,
+    QWidget,
+)
 
 from shipviewer import __version__
 from shipviewer._qt.actions import ActionState, create_actions, shortcut_table
+from shipviewer._qt.banner import FIRST_LAUNCH_HINT, BannerStack
 from shipviewer._qt.canvas import ImageCanvas
 from shipviewer._qt.controller import ViewerController
 from shipviewer._qt.controls import OverlayPanel
-from shipviewer._qt.dialogs import ModelInfoDialog, show_message
+from shipviewer._qt.dialogs import HelpDialog, ModelInfoDialog, help_html, show_message
 from shipviewer._qt.edit_actions import create_edit_actions, update_edit_actions
 from shipviewer._qt.editing import EditController
+from shipviewer._qt.export_dialog import ExportDialog
 from shipviewer._qt.icons import icon
 from shipviewer._qt.image_list import ImageListPanel
 from shipviewer._qt.models_menu import install_models_menu
 from shipviewer._qt.qimage import rgb_to_pixmap
+from shipviewer._qt.review_bar import ReviewBar
 from shipviewer._qt.settings import ViewerSettings, default_cache_dir
 from shipviewer._qt.status_bar import NO_MODEL, ViewerStatusBar
-from shipviewer._qt.tools import ToolDriver
+from shipviewer._qt.tools import Tool, ToolDriver
 from shipviewer.model.inference import available_devices
 from shipviewer.viewer.current_image import ANNOTATION, PREDICTION, TRUTH
+from shipviewer.viewer.label_render import STYLES
+from shipviewer.viewer.scan import sort_paths
 
-WELCOME = "Drop folders, images, an Airbus CSV or an .onnx model here\n(or File ▸ Open Folder…)"
+WELCOME = (
+    "Open a folder of images: Ctrl+O, or drop it here\n"
+    "(images, an Airbus CSV of ground truth and an .onnx model can be dropped too)\n\n"
+    "Blue fill: your annotation · yellow-black dashes: the model · orange outline: ground truth\n"
+    "Review keys: A accept · N no ships · X reject        F1: every key"
+)
+# Actions that change the annotation: off (with the banner saying why) while the image cannot be edited.
+EDITING_ACTIONS = (
+    *(f"tool_{t.value}" for t in Tool if t is not Tool.SELECT),
+    "brush_bigger",
+    "brush_smaller",
+    "delete_selected",
+)
 CSV_FILTER = "Airbus CSV (*.csv);;All files (*)"
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp);;All files (*)"
 
@@ -59,21 +85,35 @@ class MainWindow(QMainWindow):
 
         self.canvas = ImageCanvas(self)
         self.canvas.editing = True
+        for name, layer in self.canvas.layers.items():
+            layer.set_look(STYLES[name])  # distinct colours and patterns per layer (issue #11)
+        # The model's dashes over the annotation's fill: where the user kept the model's ship both show.
+        self.canvas.layers[PREDICTION].setZValue(self.canvas.layers[ANNOTATION].zValue() + 0.5)
         self.setCentralWidget(self.canvas)
+        self.banners = BannerStack(self.canvas)
+        self.hint, self.banner = self.banners.hint, self.banners.editing
         self.tools = ToolDriver(self.canvas, self.edit, self)
         self.image_list = ImageListPanel(c.view, c.thumbnails, self)
         self.overlay_panel = OverlayPanel(c.options, self)
         self.list_dock = self._dock(
             "Images", "images-dock", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea
         )
+        overlay_scroll = QScrollArea()  # the panel with its legend scrolls rather than set a window height
+        overlay_scroll.setWidget(self.overlay_panel)
+        overlay_scroll.setWidgetResizable(True)
+        overlay_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        overlay_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        overlay_scroll.setMinimumWidth(self.overlay_panel.minimumSizeHint().width())
         self.overlay_dock = self._dock(
-            "Overlay", "overlay-dock", self.overlay_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+            "Overlay", "overlay-dock", overlay_scroll, Qt.DockWidgetArea.LeftDockWidgetArea
         )
         self.resizeDocks([self.list_dock], [320], Qt.Orientation.Horizontal)
         self.status = ViewerStatusBar(self)
         self.setStatusBar(self.status)
         self.actions_ = create_actions(self, self)
         self.edit_widgets = create_edit_actions(self.actions_, self, self.edit, self.tools, self)
+        self.review_bar = ReviewBar(self, self.actions_, self.edit)
+        self._arrange_toolbars()
         self.models_menu = install_models_menu(self)  # Improve Model…, Models of This Folder
         assert self.view_menu is not None
         self.view_menu.addAction(self.list_dock.toggleViewAction())
@@ -89,6 +129,19 @@ class MainWindow(QMainWindow):
         self._update_model_text()
         self._update_actions()
         self.canvas.show_message(WELCOME)
+        if not self.settings.hint_dismissed:
+            self.hint.show_text("info", FIRST_LAUNCH_HINT)
+
+    def _arrange_toolbars(self) -> None:
+        """Main and review tool bars on the first row (both whole at 1280 px), the edit tools below."""
+        edit_bar = self.findChild(QToolBar, "edit-toolbar")
+        if edit_bar is None:
+            return
+        self.removeToolBarBreak(edit_bar)
+        self.removeToolBar(self.review_bar.toolbar)
+        self.insertToolBar(edit_bar, self.review_bar.toolbar)
+        self.review_bar.toolbar.show()
+        self.insertToolBarBreak(edit_bar)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -119,6 +172,8 @@ class MainWindow(QMainWindow):
         )
         c.predictor.run_finished.connect(self._on_run_finished)
         self.image_list.current_changed.connect(c.show_index)
+        self.image_list.search_done.connect(self.canvas.setFocus)
+        self.hint.dismissed.connect(lambda: setattr(self.settings, "hint_dismissed", True))
         self.canvas.cursor_moved.connect(self._on_cursor)
         self.status.cancel_requested.connect(self.cancel_predict_all)
         e = self.edit
@@ -138,8 +193,9 @@ class MainWindow(QMainWindow):
             self.controller.load_model(model)
         elif default_model and not any(str(p).lower().endswith(".onnx") for p in paths):
             remembered = self.settings.model_path
-            if default_model_path().is_file():
-                self.controller.load_model(default_model_path())
+            bundled = default_model_path(self.controller.device or "auto")  # int8 on a CPU
+            if bundled.is_file():
+                self.controller.load_model(bundled)
             elif remembered and Path(remembered).is_file():
                 self.controller.load_model(remembered)
         if not paths:
@@ -152,12 +208,17 @@ class MainWindow(QMainWindow):
             self.open_paths(paths)
 
     def open_paths(self, paths: list[str]) -> None:
+        """Folders and images to browse, an ``.onnx`` as the model; CSVs become the ground truth of the
+        folders' sessions (scored at once, every bad row listed)."""
         folders = [p for p in paths if os.path.isdir(p)]
         for folder in folders:
             self.settings.add_recent_folder(folder)
         if folders:
             self._update_recent_menu()
-        self.controller.open_paths(paths)
+        request = sort_paths(paths)
+        self.controller.open_paths([*request.models, *request.images])
+        for csv_path in request.annotations:
+            self.edit.load_truth(csv_path)
 
     # --- drag and drop -----------------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
@@ -195,6 +256,7 @@ class MainWindow(QMainWindow):
         rgb = self.controller.current.rgb
         if rgb is not None:
             self.canvas.set_pixmap(rgb_to_pixmap(rgb))
+        self._update_model_text()  # the image's ship probability, for a gated model
 
     def _on_layer_changed(self, layer: str, box: tuple[int, int, int, int] | None) -> None:
         labels = self.controller.current.labels[layer]
@@ -288,6 +350,9 @@ class MainWindow(QMainWindow):
             )
         )
         update_edit_actions(self.actions_, self.edit)
+        for name in EDITING_ACTIONS:
+            self.actions_[name].setEnabled(self.edit.can_edit)
+        self.banner.show_text(*self.edit.editing_status())
 
     def _update_recent_menu(self) -> None:
         menu = self.actions_.recent_menu
@@ -315,10 +380,10 @@ class MainWindow(QMainWindow):
 
     def choose_annotations(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open Annotations", self.settings.last_dir, "Airbus CSV (*.csv);;All files (*)"
+            self, "Open Ground Truth", self.settings.last_dir, "Airbus CSV (*.csv);;All files (*)"
         )
         if path:
-            self.controller.load_annotations(path)
+            self.edit.load_truth(path)
 
     def choose_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -399,11 +464,14 @@ class MainWindow(QMainWindow):
         if path:
             self.edit.import_csv(path, layer)
 
-    def choose_export(self, *, reviewed_only: bool = False) -> None:
-        start = os.path.join(self.settings.last_dir, "annotations.csv")
-        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", start, CSV_FILTER)
-        if path:
-            self.edit.export_csv(path, reviewed_only=reviewed_only)
+    def choose_export(self, *, reviewed_only: bool = False) -> ExportDialog | None:
+        """The export dialog: folder and file name, what to include, and the counts before writing."""
+        if not self.edit.export_workspaces():
+            self.status.showMessage("Export: open a folder first", 8000)
+            return None
+        dialog = ExportDialog(self.edit, self.settings, reviewed_only=reviewed_only, parent=self)
+        dialog.open()
+        return dialog
 
     def choose_export_reviewed(self) -> None:
         self.choose_export(reviewed_only=True)
@@ -419,17 +487,11 @@ class MainWindow(QMainWindow):
         if self.controller.session is not None:
             ModelInfoDialog(self.controller.session, self).show()
 
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>" for name, keys in shortcut_table(self.actions_)
-        )
-        extra = (
-            "<tr><td>Zoom around the cursor</td><td><b>Mouse wheel</b></td></tr>"
-            "<tr><td>Pan</td><td><b>Space + drag, or middle button drag</b></td></tr>"
-        )
-        show_message(
-            self, "Keyboard Shortcuts", f"<table>{rows}{extra}</table>", icon=QMessageBox.Icon.NoIcon
-        )
+    def show_shortcuts(self) -> HelpDialog:
+        extra = [("Zoom around the cursor", "Mouse wheel"), ("Pan", "Space + drag, or middle button drag")]
+        dialog = HelpDialog(help_html(shortcut_table(self.actions_), extra), self)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> None:
         text = (

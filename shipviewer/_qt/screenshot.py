@@ -59,12 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--brush", type=int, default=None, help="brush diameter for --edit")
     parser.add_argument("--sketch", default=None, help="X,Y X,Y ... a polygon being drawn (not released)")
+    parser.add_argument("--hint", action="store_true", help="show the first-launch hint")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
     app = create_application()
     work = Path(tempfile.mkdtemp(prefix="shipviewer-shot-"))
-    window = MainWindow(settings=QSettings(str(work / "s.ini"), QSettings.Format.IniFormat), cache_dir=work)
+    settings = QSettings(str(work / "s.ini"), QSettings.Format.IniFormat)
+    if not args.hint:
+        settings.setValue("hints/first_launch_done", "true")
+    window = MainWindow(settings=settings, cache_dir=work)
     width, height = (int(v) for v in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()

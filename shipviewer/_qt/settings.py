@@ -93,5 +93,25 @@ class ViewerSettings:
     def last_dir(self, value: str) -> None:
         self.store.setValue("dialogs/last_dir", value)
 
+    @property
+    def last_export_dir(self) -> str:
+        """The folder of the last export ('' before the first one)."""
+        return str(self._get("dialogs/last_export_dir", "") or "")
+
+    @last_export_dir.setter
+    def last_export_dir(self, value: str) -> None:
+        self.store.setValue("dialogs/last_export_dir", value)
+        self.store.sync()
+
+    @property
+    def hint_dismissed(self) -> bool:
+        """Whether the first-launch hint was dismissed (it is never shown again)."""
+        return str(self._get("hints/first_launch_done", "false")).lower() == "true"
+
+    @hint_dismissed.setter
+    def hint_dismissed(self, value: bool) -> None:
+        self.store.setValue("hints/first_launch_done", "true" if value else "false")
+        self.store.sync()
+
     def sync(self) -> None:
         self.store.sync()

@@ -193,9 +193,10 @@ class PredictResult:
     index: int
     path: str
     generation: int
-    levels: np.ndarray  # uint8 probability map
+    levels: np.ndarray  # uint8 probability map (all zeros where the ship/no-ship gate said no ship)
     n_ships: int  # at the thresholds in force when it was computed
     ms: float | None  # model time; None when the map came from the cache
+    ship_probability: float | None = None  # a gated model's ship/no-ship output; None: no gate, or cached
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ class InferenceThread(QThread):
         self.cache = cache
         self.images = images
         self.params: tuple[float, int] = (0.5, 20)  # threshold, min_size; replaced whole from the UI thread
+        self.ship_probabilities: dict[str, float] = {}  # cache key → the gate's output (this thread only)
 
     def run(self) -> None:
         lower_priority()
@@ -241,6 +243,7 @@ class InferenceThread(QThread):
             key = image_key(job.path, job.model_id)
             levels = self.cache.get(key)
             ms = None
+            ship = self.ship_probabilities.get(key)
             if levels is None:
                 image_id = image_key(job.path, "")
                 rgb = self.images.get(image_id)
@@ -248,9 +251,15 @@ class InferenceThread(QThread):
                     rgb = read_image(job.path)
                     self.images.put(image_id, rgb)
                 start = time.perf_counter()
-                levels = quantize(job.session.probabilities(rgb))
+                # Gated: an image the model's ship/no-ship output rejects gets an empty map and costs only
+                # the encoder (see InferenceSession.analyse); a model without the gate passes every image.
+                analysis = job.session.analyse(rgb)
+                levels = quantize(analysis.probability)
                 ms = (time.perf_counter() - start) * 1000.0
                 self.cache.put(key, levels)
+                ship = analysis.ship_probability
+                if ship is not None:
+                    self.ship_probabilities[key] = ship
             threshold, min_size = self.params
             _, n_ships = labels_from_levels(levels, threshold, min_size)
         except Exception as exc:
@@ -261,4 +270,4 @@ class InferenceThread(QThread):
             )
             self.failed.emit(failure)
             return
-        self.predicted.emit(PredictResult(job.index, job.path, job.generation, levels, n_ships, ms))
+        self.predicted.emit(PredictResult(job.index, job.path, job.generation, levels, n_ships, ms, ship))

@@ -7,6 +7,7 @@ file order, ``[]`` for an image listed as empty.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -80,31 +81,113 @@ class ReadResult:
         return sum(len(v) for v in self.ships.values())
 
 
+_SNIFF_BYTES = 8192
+# Bytes that never appear in a text CSV: C0 controls other than tab, newline and carriage return.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file are binary data (an image, a spreadsheet, a zip), not text:
+    a NUL byte, or more than one byte in a hundred a control character."""
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls * 100 > len(head)
+
+
 def _open_text(path: Path) -> io.TextIOWrapper:
     try:
+        with path.open("rb") as probe:
+            head = probe.read(_SNIFF_BYTES)
         # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF and quoted newlines.
-        return path.open("r", encoding="utf-8-sig", newline="")
+        handle = path.open("r", encoding="utf-8-sig", newline="")
     except FileNotFoundError as exc:
         raise CsvError(f"{path}: no such file") from exc
     except IsADirectoryError as exc:
         raise CsvError(f"{path}: is a folder, not a CSV file") from exc
     except PermissionError as exc:
         raise CsvError(f"{path}: cannot be read (permission denied)") from exc
+    except OSError as exc:
+        raise CsvError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if looks_binary(head):
+        handle.close()
+        raise CsvError(f"{path}: not a text CSV file (it holds binary data; expected the header '{HEADER}')")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
+    except UnicodeDecodeError as exc:
+        handle.close()
+        line = head[: exc.start].count(b"\n") + 1
+        raise CsvError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{head[exc.start]:02x}: {exc.reason}); "
+            "save the file as UTF-8"
+        ) from exc
+    return handle
+
+
+class _Lines:
+    """The physical lines of a text file for ``csv.reader``, numbered from 1.
+
+    The lines of the row being read are kept, so that a row a stray quote ran across (a quote opens a
+    field and the reader takes every following line into it) can be read again line by line.
+    """
+
+    def __init__(self, handle: io.TextIOWrapper) -> None:
+        self._handle = handle
+        self._again: list[tuple[int, str]] = []  # lines to read again, last one first
+        self.count = 0  # lines taken from the file
+        self.row: list[tuple[int, str]] = []  # (number, text) of the lines of the current row
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            number, line = self._again.pop()
+        else:
+            line = self._handle.readline()
+            if not line:
+                raise StopIteration
+            self.count += 1
+            number = self.count
+        self.row.append((number, line))
+        return line
+
+    @property
+    def first(self) -> int:
+        """The line number where the current row began."""
+        return self.row[0][0] if self.row else self.count + 1
+
+    def read_again(self, lines: Sequence[tuple[int, str]]) -> None:
+        self._again.extend(reversed(lines))
+
+
+STRAY_QUOTE = (
+    'a quote (") opens a field that does not close on this line; the row is skipped and the lines '
+    "after it are read on their own"
+)
 
 
 def iter_rows(path: str | os.PathLike[str]) -> Iterator[CsvRow | CsvProblem]:
     """Stream the data rows of an Airbus CSV, yielding a :class:`CsvProblem` for a row it cannot use.
 
     Extra columns are tolerated; the two needed ones are found by name. ``NaN`` and blank pixels mean
-    "no ship". RLE strings are not decoded here (see :func:`validate_csv`). Raises :class:`CsvError`
-    when the file cannot be opened or its header lacks the needed columns.
+    "no ship". RLE strings are not decoded here (see :func:`validate_csv`). A stray quote costs its
+    own row only: the lines it would swallow are read again as rows of their own. Raises
+    :class:`CsvError` when the file cannot be opened, is not text, or its header lacks the needed
+    columns.
     """
     path = Path(path)
+    where = str(path)
     with _open_text(path) as handle:
-        reader = csv.reader(handle)
+        lines = _Lines(handle)
+        reader = csv.reader(lines)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise CsvError(f"{path}:1: not UTF-8 text ({exc.reason}); save the file as UTF-8") from exc
+        except csv.Error as exc:
             raise CsvError(f"{path}:1: cannot read the header: {exc}") from exc
         if header is None:
             raise CsvError(f"{path}: the file is empty (expected the header '{HEADER}')")
@@ -118,27 +201,36 @@ def iter_rows(path: str | os.PathLike[str]) -> Iterator[CsvRow | CsvProblem]:
         image_at, pixels_at = names.index(IMAGE_COLUMN), names.index(PIXELS_COLUMN)
         needed = max(image_at, pixels_at) + 1
         while True:
+            lines.row = []
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield CsvProblem(str(path), reader.line_num, f"unreadable row: {exc}")
+                if len(lines.row) > 1:  # a quote ran across lines into an error
+                    yield CsvProblem(where, lines.first, STRAY_QUOTE)
+                    lines.read_again(lines.row[1:])
+                else:
+                    yield CsvProblem(where, lines.first, f"unreadable row: {exc}")
                 continue
             except UnicodeDecodeError as exc:
-                yield CsvProblem(str(path), reader.line_num + 1, f"not UTF-8 text: {exc.reason}")
+                yield CsvProblem(where, lines.count + 1, f"not UTF-8 text: {exc.reason}")
                 return
-            line = reader.line_num
+            line = lines.first
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
+            if any("\n" in row[i] or "\r" in row[i] for i in (image_at, pixels_at) if i < len(row)):
+                yield CsvProblem(where, line, STRAY_QUOTE)
+                lines.read_again(lines.row[1:])
+                continue
             if len(row) < needed:
                 yield CsvProblem(
-                    str(path), line, f"expected {len(names)} fields ({','.join(names)}), found {len(row)}"
+                    where, line, f"expected {len(names)} fields ({','.join(names)}), found {len(row)}"
                 )
                 continue
             image_id = row[image_at].strip()
             if not image_id:
-                yield CsvProblem(str(path), line, f"empty {IMAGE_COLUMN}")
+                yield CsvProblem(where, line, f"empty {IMAGE_COLUMN}")
                 continue
             pixels = row[pixels_at].strip()
             if pixels.lower() == "nan":
@@ -237,13 +329,39 @@ class ValidationReport:
         return not self.problems
 
 
-def _images_in(folder: Path) -> set[str]:
-    if not folder.is_dir():
-        raise CsvError(f"{folder}: no such folder")
-    try:
-        return {e.name for e in os.scandir(folder) if e.name.lower().endswith(IMAGE_EXTENSIONS)}
-    except PermissionError as exc:
-        raise CsvError(f"{folder}: cannot be read (permission denied)") from exc
+class _ImageFolder:
+    """The images of the folder a CSV describes: which ImageIds it holds, and each image's own size."""
+
+    def __init__(self, folder: Path, default: tuple[int, int]) -> None:
+        if not folder.is_dir():
+            raise CsvError(f"{folder}: no such folder")
+        try:
+            self._names = {e.name for e in os.scandir(folder) if e.name.lower().endswith(IMAGE_EXTENSIONS)}
+        except PermissionError as exc:
+            raise CsvError(f"{folder}: cannot be read (permission denied)") from exc
+        self.folder = folder
+        self.default = default
+        self._shapes: dict[str, tuple[int, int] | None] = {}
+
+    def __contains__(self, image_id: str) -> bool:
+        if "/" in image_id:  # a folder-relative path, as a session export writes for subfolders
+            return (self.folder / image_id).is_file()
+        return image_id in self._names
+
+    def shape(self, image_id: str) -> tuple[int, int] | None:
+        """(height, width) of the image read from its file; None when it is missing or unreadable."""
+        if image_id not in self._shapes:
+            from shipviewer.airbus.image_size import image_size
+            from shipviewer.airbus.images import ImageError
+
+            size: tuple[int, int] | None = None
+            if image_id in self:
+                try:
+                    size = image_size(self.folder / image_id)
+                except (ImageError, OSError):
+                    size = None
+            self._shapes[image_id] = size
+        return self._shapes[image_id]
 
 
 def validate_csv(
@@ -255,9 +373,19 @@ def validate_csv(
     """Check every row of an Airbus CSV: malformed rows and RLE strings, duplicate rows, ships that
     overlap within an image, images with both an empty row and ships, and (with ``images``) image ids
     missing from that folder. Problems carry line numbers; nothing stops at the first one.
+
+    An Airbus CSV carries no image size: runs are checked against ``shape`` (768 × 768), or with
+    ``images`` against each image's own size read from its file (``shape`` for images not there).
     """
     report = ValidationReport(str(path))
     problems = report.problems
+    default = (int(shape[0]), int(shape[1]))
+    folder = _ImageFolder(Path(images), default) if images is not None else None
+
+    def shape_of(image_id: str) -> tuple[int, int]:
+        found = folder.shape(image_id) if folder is not None else None
+        return found if found is not None else default
+
     ships: dict[str, list[tuple[int, str]]] = {}
     empty_rows: dict[str, int] = {}
     seen: dict[tuple[str, str], int] = {}
@@ -283,10 +411,12 @@ def validate_csv(
             empty_rows.setdefault(item.image_id, item.line)
             ships.setdefault(item.image_id, [])
             continue
+        image_shape = shape_of(item.image_id)
         try:
-            rle_codec.parse_runs(item.rle, shape)
+            rle_codec.parse_runs(item.rle, image_shape)
         except ValueError as exc:
-            problems.append(CsvProblem(str(path), item.line, f"{item.image_id}: {exc}", item.image_id))
+            size = f" (image {image_shape[1]}×{image_shape[0]})" if image_shape != default else ""
+            problems.append(CsvProblem(str(path), item.line, f"{item.image_id}: {exc}{size}", item.image_id))
             ships.setdefault(item.image_id, [])
             continue
         ships.setdefault(item.image_id, []).append((item.line, item.rle))
@@ -301,7 +431,7 @@ def validate_csv(
                 )
             )
         if len(rows) > 1:
-            for overlap in rle_codec.find_overlaps([r for _, r in rows], shape):
+            for overlap in rle_codec.find_overlaps([r for _, r in rows], shape_of(image_id)):
                 line_a, line_b = rows[overlap.first][0], rows[overlap.second][0]
                 problems.append(
                     CsvProblem(
@@ -314,13 +444,12 @@ def validate_csv(
                 )
     report.n_images = len(ships)
     report.n_ships = sum(len(v) for v in ships.values())
-    if images is not None:
-        present = _images_in(Path(images))
+    if folder is not None:
         first_line: dict[str, int] = {}
         for (image_id, _), line in seen.items():
             first_line.setdefault(image_id, line)
         for image_id in ships:
-            if image_id not in present:
+            if image_id not in folder:
                 problems.append(
                     CsvProblem(str(path), first_line[image_id], f"{image_id} is not in {images}", image_id)
                 )

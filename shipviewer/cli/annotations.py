@@ -63,14 +63,23 @@ def add_annotations_parser(subparsers: argparse._SubParsersAction) -> argparse.A
     exp = actions.add_parser(
         "export",
         help="write the folder's annotations as an Airbus CSV",
-        description="Write the annotations of FOLDER as an Airbus CSV: one row per ship (canonical RLE, "
-        "ships in their stored order, never overlapping), an empty row for each image without ships, "
-        "rows sorted by ImageId, written atomically. All annotated images (rejected ones never), or with "
-        "--reviewed-only the accepted and confirmed-empty ones.",
+        description="Write what a person made or confirmed in FOLDER as an Airbus CSV: one row per ship "
+        "(canonical RLE, ships in their stored order, never overlapping), an empty row for each image "
+        "without ships, rows sorted by ImageId, written atomically. Accepted and confirmed-empty images, "
+        "images edited by hand and imported annotations; with --reviewed-only only the accepted and "
+        "confirmed-empty ones. The model's untouched predictions are written only with "
+        "--include-predictions; rejected images never. The counts of each kind are printed. Images that "
+        "are not 768x768 are encoded at their own size: check the file with "
+        "`shipviewer validate FILE.csv --images FOLDER`.",
     )
     exp.add_argument("folder", type=Path, metavar="FOLDER")
     exp.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
     exp.add_argument("--reviewed-only", action="store_true", help="only accepted and confirmed-empty images")
+    exp.add_argument(
+        "--include-predictions",
+        action="store_true",
+        help="also write images whose ships are the model's untouched prediction (model-only)",
+    )
     exp.set_defaults(annotations_handler=_run_export)
     parser.set_defaults(handler=run_annotations)
     return parser
@@ -111,8 +120,17 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _run_export(args: argparse.Namespace) -> int:
     with _open(args.folder) as workspace:
-        report = workspace.export_csv(args.out, reviewed_only=args.reviewed_only)
+        options = {"reviewed_only": args.reviewed_only, "include_predictions": args.include_predictions}
+        try:
+            report = workspace.export_csv(args.out, **options)
+        except ValueError:
+            for line in workspace.export_plan(**options).lines():
+                print(line)
+            raise
         progress = workspace.progress()
+    assert report.plan is not None
+    for line in report.plan.lines():
+        print(line)
     print(f"{report.summary()} ({progress})")
     return EXIT_OK
 

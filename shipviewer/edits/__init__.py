@@ -1,4 +1,4 @@
-"""Editing ship masks by hand: pure numpy tools over a label image, with undo atoms.
+"""Editing ship masks by hand and by click: pure numpy/OpenCV tools over a label image, with undo atoms.
 
 A label image is an int32 (H, W) array, 0 for background and k for the pixels of ship k. Every tool
 takes it and its parameters, changes only a box of it, and returns an :class:`~shipviewer.edits.undo.Atom`
@@ -17,12 +17,14 @@ the viewer drives.
 from __future__ import annotations
 
 from shipviewer.edits._core import EditError, label_box, label_boxes
+from shipviewer.edits.accept import ship_near, take_ship
 from shipviewer.edits.brush import BRUSH_STEPS, brush_footprint, erase_segment, next_brush_size, paint_segment
+from shipviewer.edits.click_segment import Click, SegmentOptions, click_segment, segment_clicks
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.encoding import encode_in_box
 from shipviewer.edits.fill import bucket_fill, fill_holes, holes_of
 from shipviewer.edits.morphology import grow, shrink
-from shipviewer.edits.polygon import polygon_add, polygon_cut, polygon_mask
+from shipviewer.edits.polygon import check_outline, polygon_add, polygon_cut, polygon_mask
 from shipviewer.edits.render import palette, render_overlay
 from shipviewer.edits.ships import (
     add_ships,
@@ -35,26 +37,34 @@ from shipviewer.edits.ships import (
     remove_small,
     set_ships,
 )
+from shipviewer.edits.snapping import EdgeSnapper, snap_outline, snap_path
 from shipviewer.edits.split import ship_under_line, split_ship
 from shipviewer.edits.undo import Atom, Box, History, UndoItem
+from shipviewer.edits.watershed import find_seeds, watershed_split
 
 __all__ = [
     "BRUSH_STEPS",
     "AnnotationDoc",
     "Atom",
     "Box",
+    "Click",
     "DocChange",
+    "EdgeSnapper",
     "EditError",
     "History",
+    "SegmentOptions",
     "UndoItem",
     "add_ships",
     "brush_footprint",
     "bucket_fill",
+    "check_outline",
     "clear",
+    "click_segment",
     "delete_ship",
     "encode_in_box",
     "erase_segment",
     "fill_holes",
+    "find_seeds",
     "grow",
     "holes_of",
     "label_at",
@@ -71,8 +81,14 @@ __all__ = [
     "polygon_mask",
     "remove_small",
     "render_overlay",
+    "segment_clicks",
     "set_ships",
+    "ship_near",
     "ship_under_line",
     "shrink",
+    "snap_outline",
+    "snap_path",
     "split_ship",
+    "take_ship",
+    "watershed_split",
 ]

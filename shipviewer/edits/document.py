@@ -12,8 +12,26 @@ from typing import Any
 
 import numpy as np
 
-from shipviewer.edits import brush, fill, morphology, polygon, render, ships, split
+from shipviewer.edits import (
+    accept,
+    brush,
+    fill,
+    morphology,
+    polygon,
+    render,
+    ships,
+    split,
+    watershed,
+)
 from shipviewer.edits._core import EditError, Point, check_labels, label_box, label_boxes
+from shipviewer.edits.click_segment import (
+    DEFAULT_OPTIONS,
+    Click,
+    PriorCache,
+    Region,
+    SegmentOptions,
+    click_segment,
+)
 from shipviewer.edits.encoding import encode_in_box
 from shipviewer.edits.undo import Atom, Box, History, UndoItem, coalesce
 
@@ -264,6 +282,35 @@ class AnnotationDoc:
                 raise EditError("the line crosses no ship")
         return self.apply("split", split.split_ship, label, points, new_label=self._next, width=width)
 
+    def watershed_split(
+        self,
+        label: int | None = None,
+        *,
+        seeds: Sequence[Point] | None = None,
+        image: np.ndarray | None = None,
+        probability: np.ndarray | None = None,
+    ) -> DocChange | None:
+        """Split ship ``label`` (the ship under the first seed when None) into one ship per seed, or per
+        seed found from the distance transform and the probability map when ``seeds`` is None."""
+        if label is None:
+            label = self.label_at(seeds[0]) if seeds else 0
+            if not label:
+                raise EditError("click inside the ships to split")
+        return self.apply(
+            "watershed split",
+            watershed.watershed_split,
+            label,
+            seeds=seeds,
+            image=image,
+            probability=probability,
+            new_label=self._next,
+        )
+
+    def take_ship(self, source: np.ndarray, point: Point, label: int | None = None) -> DocChange | None:
+        """Add the ship of ``source`` (the prediction's label image) at ``point`` as a new ship."""
+        label = self._next if label is None else label
+        return self.apply("take ship", accept.take_ship, source, point, label)
+
     def merge(self, which: Iterable[int]) -> DocChange | None:
         return self.apply("merge", ships.merge_ships, list(which))
 
@@ -289,6 +336,35 @@ class AnnotationDoc:
 
     def clear(self) -> DocChange | None:
         return self.apply("clear", ships.clear)
+
+    def click_segment(
+        self,
+        image: np.ndarray,
+        clicks: Sequence[Click],
+        label: int | None = None,
+        *,
+        probability: np.ndarray | None = None,
+        box: Box | None = None,
+        base: Region | None = None,
+        options: SegmentOptions = DEFAULT_OPTIONS,
+        cache: PriorCache | None = None,
+        force: bool = False,
+    ) -> DocChange | None:
+        """Make ship ``label`` (a new ship when None) what the clicks so far describe: one undo step."""
+        label = self._next if label is None else label
+        return self.apply(
+            "click",
+            click_segment,
+            label,
+            image,
+            clicks,
+            probability=probability,
+            box=box,
+            base=base,
+            options=options,
+            cache=cache,
+            force=force,
+        )
 
     # --- history --------------------------------------------------------------------------------
     @property

@@ -18,7 +18,11 @@ from shipviewer.edits._core import (
 )
 from shipviewer.edits.undo import Atom, Box
 
-__all__ = ["polygon_add", "polygon_cut", "polygon_mask"]
+__all__ = ["MIN_MEAN_WIDTH", "check_outline", "polygon_add", "polygon_cut", "polygon_mask"]
+
+# An outline whose area over half its perimeter (its mean width) is under this encloses a line, not an
+# area: a straight drag would otherwise make a 1-px-wide "ship".
+MIN_MEAN_WIDTH = 1.5
 
 
 def polygon_mask(shape: Sequence[int], points: Sequence[Point] | np.ndarray) -> tuple[Box, np.ndarray] | None:
@@ -37,6 +41,24 @@ def polygon_mask(shape: Sequence[int], points: Sequence[Point] | np.ndarray) -> 
     return box, scratch.view(bool)
 
 
+def check_outline(points: Sequence[Point] | np.ndarray, mask: np.ndarray) -> None:
+    """Raise :class:`EditError` for a degenerate outline: fewer than three corners, or one that encloses
+    (almost) no area — its pixels ``mask`` are fewer than ``MIN_MEAN_WIDTH`` × half its perimeter."""
+    pts = as_points(points)
+    if len(np.unique(pts, axis=0)) < 3:
+        raise EditError("a polygon needs at least three corners")
+    contour = pts.reshape(-1, 1, 2).astype(np.float32)
+    perimeter = cv2.arcLength(contour, True)
+    area = int(np.count_nonzero(mask))
+    # Both the pixels inside the image and the outline's geometric area (which still counts the parts off
+    # the image, and is smaller for an outline that crosses itself) must say "a line".
+    if max(area, abs(cv2.contourArea(contour))) < MIN_MEAN_WIDTH * perimeter / 2:
+        raise EditError(
+            f"the outline encloses no area ({area} px along a {perimeter:.0f} px outline): "
+            "draw around the ship, not along a line"
+        )
+
+
 def _polygon_region(
     labels: np.ndarray, points: Sequence[Point] | np.ndarray
 ) -> tuple[Box, np.ndarray, np.ndarray] | None:
@@ -48,6 +70,7 @@ def _polygon_region(
     if found is None:
         return None
     box, mask = found
+    check_outline(points, mask)
     return box, mask, labels[box.slices]
 
 

@@ -42,8 +42,19 @@ def dequantize(levels: np.ndarray) -> np.ndarray:
 
 
 def threshold_level(threshold: float) -> int:
-    """The level L such that ``levels > L`` is ``probability > threshold`` on the 1/255 grid."""
-    return int(np.floor(min(max(threshold, 0.0), 1.0) * 255.0 + 1e-6))
+    """The level L such that ``levels > L`` is exactly ``dequantize(levels) > threshold``.
+
+    ``floor(threshold · 255)`` is off by one where the threshold falls on the grid: 0.4 · 255 = 102, and
+    level 102 dequantizes (in float32) to 0.40000001 > 0.4 — so the level is checked both ways.
+    """
+    threshold = min(max(float(threshold), 0.0), 1.0)
+    level = int(np.floor(threshold * 255.0 + 1e-6))
+    step = np.float32(1.0 / 255.0)
+    while level >= 0 and float(np.float32(level) * step) > threshold:
+        level -= 1
+    while level < 255 and float(np.float32(level + 1) * step) <= threshold:
+        level += 1
+    return level
 
 
 def model_identity(path: str | os.PathLike[str]) -> str:

@@ -8,15 +8,24 @@
 
 from __future__ import annotations
 
-from shipviewer.session.csvio import LAYERS, ExportReport, ImportReport, export_csv, import_csv
+from shipviewer.session.csvio import (
+    LAYERS,
+    ExportPlan,
+    ExportReport,
+    ImportReport,
+    export_csv,
+    export_plan,
+    import_csv,
+)
 from shipviewer.session.location import STORE_DIR, STORE_FILE, locate_store, user_data_dir
 from shipviewer.session.store import ImageRecord, Prediction, SessionStore, StoreError, SyncReport, file_hash
-from shipviewer.session.workspace import Workspace, WorkspaceError, predict_ships
+from shipviewer.session.workspace import ViewState, Workspace, WorkspaceError, predict_ships
 
 __all__ = [
     "LAYERS",
     "STORE_DIR",
     "STORE_FILE",
+    "ExportPlan",
     "ExportReport",
     "ImageRecord",
     "ImportReport",
@@ -24,9 +33,11 @@ __all__ = [
     "SessionStore",
     "StoreError",
     "SyncReport",
+    "ViewState",
     "Workspace",
     "WorkspaceError",
     "export_csv",
+    "export_plan",
     "file_hash",
     "import_csv",
     "locate_store",

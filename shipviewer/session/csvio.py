@@ -41,7 +41,17 @@ class Workspace(Protocol):
     def forget_document(self, image_id: str) -> None: ...
 
 
-__all__ = ["LAYERS", "ExportReport", "ImportReport", "canonical_rle", "export_csv", "import_csv"]
+__all__ = [
+    "FRAME",
+    "LAYERS",
+    "ExportPlan",
+    "ExportReport",
+    "ImportReport",
+    "canonical_rle",
+    "export_csv",
+    "export_plan",
+    "import_csv",
+]
 
 LAYERS = ("annotations", "truth", "predictions")
 
@@ -73,12 +83,77 @@ class ImportReport:
         return "; ".join(parts)
 
 
+FRAME = rle_codec.DEFAULT_SHAPE  # (height, width) of an Airbus image: what a CSV is read against by default
+
+
+@dataclass
+class ExportPlan:
+    """What an export writes and what it leaves out, counted by kind before anything is written.
+
+    ``kinds``: every present image of the folder by kind (see :data:`~.store.KINDS`); ``written``: the
+    kinds these options write; ``other_size``: written images that are not 768 × 768, with their
+    (height, width) — their rows are encoded at their own size, which ``shipviewer validate --images``
+    checks; ``left_out``: images that would be written but are left out, with the reason.
+    """
+
+    folder: str
+    kinds: dict[str, int]
+    written: tuple[str, ...]
+    other_size: dict[str, tuple[int, int]] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_images(self) -> int:
+        return sum(self.kinds.get(k, 0) for k in self.written) - len(self.left_out)
+
+    def lines(self, *, predictions_hint: str = "--include-predictions writes them") -> list[str]:
+        """The counts in words, one sentence a line (the export dialog and the CLI both show them)."""
+        shown = [f"{self.kinds[k]} {k}" for k in self.written if self.kinds.get(k)]
+        out = [
+            f"Writes {self.n_images} image(s): {', '.join(shown)}."
+            if shown
+            else "Writes nothing: no image qualifies."
+        ]
+        skipped = [
+            k
+            for k in ("model-only", "edited", "imported", "rejected", "not annotated")
+            if k not in self.written
+        ]
+        words = {
+            "model-only": f"model-only (the model's untouched predictions; {predictions_hint})",
+            "edited": "edited but not signed off",
+            "imported": "imported but not signed off",
+            "rejected": "rejected",
+            "not annotated": "without an annotation or a prediction",
+        }
+        missing = [f"{self.kinds[k]} {words[k]}" for k in skipped if self.kinds.get(k)]
+        if missing:
+            out.append(f"Not written: {', '.join(missing)}.")
+        if self.other_size:
+            sizes = ", ".join(f"{k} {w}×{h}" for k, (h, w) in list(self.other_size.items())[:5])
+            more = f" and {len(self.other_size) - 5} more" if len(self.other_size) > 5 else ""
+            out.append(
+                f"{len(self.other_size)} image(s) are not 768×768 ({sizes}{more}): their rows are encoded "
+                "at their own size, so check the file with "
+                f"`shipviewer validate FILE.csv --images {self.folder}`."
+            )
+        for image_id, reason in list(self.left_out.items())[:5]:
+            out.append(f"Left out {image_id}: {reason}.")
+        if len(self.left_out) > 5:
+            out.append(f"… and {len(self.left_out) - 5} more left out.")
+        return out
+
+    def text(self, **kwargs: str) -> str:
+        return "\n".join(self.lines(**kwargs))
+
+
 @dataclass
 class ExportReport:
     path: str
     images: int
     ships: int
     empty: int
+    plan: ExportPlan | None = None
 
     def summary(self) -> str:
         return (
@@ -256,22 +331,88 @@ def import_csv(
     return report
 
 
-def export_csv(
-    workspace: Workspace, path: str | os.PathLike[str], *, reviewed_only: bool = False
-) -> ExportReport:
-    """Write the annotations as an Airbus CSV: one row per ship (canonical RLE, ships in stored order),
-    an empty row per image without ships, rows sorted by ImageId, written atomically.
+def _known_shapes(workspace: Workspace, image_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """(height, width) of these images: from the store, else from their headers (remembered, one commit)."""
+    from shipviewer.airbus.image_size import image_size
+    from shipviewer.airbus.images import ImageError
 
-    All annotated images (rejected ones never), or with ``reviewed_only`` the accepted and
-    confirmed-empty ones. Raises ValueError when there is nothing to export.
+    store = workspace.store
+    shapes = store.shapes()
+    found: dict[str, tuple[int, int]] = {}
+    for image_id in image_ids:
+        if image_id not in shapes:
+            try:
+                found[image_id] = image_size(store.absolute(image_id))
+            except (ImageError, OSError):
+                continue  # unreadable: its size cannot be checked
+    if found:
+        store.set_shapes(found)
+        shapes.update(found)
+    return {k: shapes[k] for k in image_ids if k in shapes}
+
+
+def export_plan(
+    workspace: Workspace, *, reviewed_only: bool = False, include_predictions: bool = False
+) -> ExportPlan:
+    """What :func:`export_csv` would write with these options, counted by kind (nothing is written)."""
+    from shipviewer.session.store import export_kinds
+
+    store = workspace.store
+    written = export_kinds(reviewed_only=reviewed_only, include_predictions=include_predictions)
+    shapes = _known_shapes(workspace, store.ids_of_kinds(written))
+    other = {k: hw for k, hw in shapes.items() if tuple(hw) != tuple(FRAME)}
+    return ExportPlan(str(workspace.folder), store.kind_counts(), written, other)
+
+
+def _fits(rles: Sequence[str], shape: tuple[int, int]) -> bool:
+    """Whether every run of these stored ships lies inside an image of ``shape``."""
+    limit = shape[0] * shape[1]
+    for text in rles:
+        starts, lengths = _stored_runs(text)
+        if starts.size and int(starts[-1] + lengths[-1] - 1) > limit:
+            return False
+    return True
+
+
+def export_csv(
+    workspace: Workspace,
+    path: str | os.PathLike[str],
+    *,
+    reviewed_only: bool = False,
+    include_predictions: bool = False,
+) -> ExportReport:
+    """Write what a person made or confirmed as an Airbus CSV: one row per ship (canonical RLE, ships in
+    stored order), an empty row per image without ships, rows sorted by ImageId, written atomically.
+
+    Accepted and confirmed-empty images, images edited by hand and imported annotations (with
+    ``reviewed_only``, only the accepted and confirmed-empty ones); the model's untouched predictions
+    only with ``include_predictions``; rejected images never. Each image's rows are encoded at its own
+    size (see :attr:`ExportPlan.other_size`); an image whose stored ships no longer fit its file is left
+    out with the reason. Raises ValueError when there is nothing to export.
     """
-    ships = workspace.store.exportable(reviewed_only=reviewed_only)
+    plan = export_plan(workspace, reviewed_only=reviewed_only, include_predictions=include_predictions)
+    ships = workspace.store.ships_of_kinds(plan.written)
+    shapes = _known_shapes(workspace, list(ships))
+    for image_id, rles in list(ships.items()):
+        shape = shapes.get(image_id)
+        if shape is not None and not _fits(rles, shape):
+            plan.left_out[image_id] = (
+                f"its ships were drawn on an image of another size than the file's {shape[1]}×{shape[0]} "
+                "(the file changed since)"
+            )
+            del ships[image_id]
     if not ships:
-        what = "reviewed (accepted or confirmed empty)" if reviewed_only else "annotated"
-        raise ValueError(f"no {what} images in {workspace.folder}: nothing to export")
+        model_only = plan.kinds.get("model-only", 0) if "model-only" not in plan.written else 0
+        what = "reviewed (accepted or confirmed empty)" if reviewed_only else "reviewed, edited or imported"
+        extra = (
+            f"; {model_only} model-only image(s) are left out unless predictions are included"
+            if model_only
+            else ""
+        )
+        raise ValueError(f"nothing to export from {workspace.folder}: no image is {what}{extra}")
     for image_id, rles in ships.items():
         if len(rles) > 1 and _overlap([_stored_runs(r) for r in rles]):
             raise RuntimeError(f"the session holds overlapping ships for {image_id}; please report this bug")
     write_csv(path, ships)
     n_ships = sum(len(v) for v in ships.values())
-    return ExportReport(str(path), len(ships), n_ships, sum(1 for v in ships.values() if not v))
+    return ExportReport(str(path), len(ships), n_ships, sum(1 for v in ships.values() if not v), plan)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["STORE_DIR", "STORE_FILE", "locate_store", "user_data_dir"]
+__all__ = ["STORE_DIR", "STORE_FILE", "has_session", "locate_store", "user_data_dir"]
 
 APP = "shipviewer"
 STORE_DIR = ".shipviewer"
@@ -62,6 +62,18 @@ def _can_write(directory: Path) -> bool:
 def folder_key(folder: Path) -> str:
     """A short stable name for a folder: blake2b of its resolved path."""
     return hashlib.blake2b(str(folder.resolve()).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def has_session(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` has a session store already (in it, or in the user data folder)."""
+    folder = Path(folder)
+    if (folder / STORE_DIR / STORE_FILE).is_file():
+        return True
+    try:
+        key = folder_key(folder)
+    except OSError:
+        return False
+    return (user_data_dir() / "sessions" / key / STORE_FILE).is_file()
 
 
 def locate_store(folder: str | os.PathLike[str]) -> Path:

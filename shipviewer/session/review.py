@@ -114,16 +114,19 @@ def disagreement(truth: Sequence[str], other: Sequence[str], shape: Sequence[int
     return 1.0 - metrics.image_score(truth, other, shape)
 
 
-def uncertainty(probability: np.ndarray) -> float:
+def uncertainty(probability: np.ndarray, ship_probability: float | None = None) -> float:
     """How unsure a probability map is: the mean of 2·min(p, 1 − p) over its pixels.
 
     0 for a map of only 0s and 1s; it grows with the area of hesitant pixels (blurry edges, faint
-    blobs), which is where a reviewer is needed. Ordering by it puts those images first.
+    blobs), which is where a reviewer is needed. Ordering by it puts those images first. With a gated
+    model's ship probability, the larger of that and the gate's own doubt, 2·min(s, 1 − s): an image the
+    gate was unsure of (a pier? a small boat?) comes early even when its map is empty.
     """
     p = np.asarray(probability, dtype=np.float32)
-    if p.size == 0:
-        return 0.0
-    return float(np.minimum(p, 1.0 - p).mean() * 2.0)
+    pixels = float(np.minimum(p, 1.0 - p).mean() * 2.0) if p.size else 0.0
+    if ship_probability is None:
+        return pixels
+    return max(pixels, 2.0 * min(ship_probability, 1.0 - ship_probability))
 
 
 class _Ordered(Protocol):

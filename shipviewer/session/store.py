@@ -25,15 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipviewer.session.review import SIGNED_OFF, Status
+from shipviewer.session.review import Status
 
 __all__ = [
+    "KINDS",
     "SCHEMA_VERSION",
     "ImageRecord",
     "Prediction",
     "SessionStore",
     "StoreError",
     "SyncReport",
+    "export_kinds",
     "file_hash",
 ]
 
@@ -239,12 +241,13 @@ class SessionStore:
         return None if row is None else row[0]
 
     # --- the folder -----------------------------------------------------------------------------
-    def sync(self, files: Iterable[str | os.PathLike[str]]) -> SyncReport:
+    def sync(self, files: Iterable[str | os.PathLike[str]], *, complete: bool = True) -> SyncReport:
         """Record the image files now in the folder (absolute or folder-relative paths).
 
         New files are added; files gone are marked missing (their work is kept); a file gone whose
         content hash shows up under a new name is moved with its work; a file whose content changed
-        goes back to ``unreviewed``.
+        goes back to ``unreviewed``. ``complete=False``: ``files`` are some of the folder's images only
+        (a few opened on their own): nothing else is marked missing or moved.
         """
         disk: dict[str, tuple[int, int]] = {}
         for raw in files:
@@ -259,7 +262,7 @@ class SessionStore:
                 for r in db.execute("SELECT path, id, size, mtime_ns, hash, present, annotated FROM images")
             }
             new = [p for p in disk if p not in rows]
-            gone = [p for p, r in rows.items() if p not in disk and r[4]]
+            gone = [p for p, r in rows.items() if p not in disk and r[4]] if complete else []
             moved_to = self._find_moves(gone, new, rows, disk)
             for old, target in moved_to.items():
                 size, mtime = disk[target]
@@ -380,6 +383,14 @@ class SessionStore:
             db.execute(
                 "UPDATE images SET height = ?, width = ? WHERE id = ?",
                 (int(shape[0]), int(shape[1]), self._id(image_id)),
+            )
+
+    def set_shapes(self, shapes: Mapping[str, Sequence[int]]) -> None:
+        """Remember the sizes of many images in one transaction (one fsync)."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE images SET height = ?, width = ? WHERE id = ?",
+                [(int(hw[0]), int(hw[1]), self._id(image_id)) for image_id, hw in shapes.items()],
             )
 
     def content_hash(self, image_id: str) -> str:
@@ -558,26 +569,86 @@ class SessionStore:
         return {path: _split(text) for path, text in rows}
 
     # --- export ---------------------------------------------------------------------------------
-    def exportable(self, *, reviewed_only: bool = False) -> dict[str, list[str]]:
-        """Ships per image for the CSV: annotated (or signed-off) present images, rejected ones never;
-        with ``reviewed_only``, only accepted and confirmed-empty images. Ships in label order."""
-        signed = tuple(s.value for s in SIGNED_OFF)
-        marks = ",".join("?" * len(signed))
-        where = f"i.present = 1 AND i.status IN ({marks})"
-        if not reviewed_only:
-            where = f"i.present = 1 AND i.status != ? AND (i.annotated IS NOT NULL OR i.status IN ({marks}))"
-        params: tuple[str, ...] = signed if reviewed_only else (Status.REJECTED.value, *signed)
+    def kind_counts(self) -> dict[str, int]:
+        """How many present images are of each export kind (see :data:`KINDS`), counted by SQLite."""
+        rows = self._rows(
+            f"SELECT {_KIND_SQL} AS kind, COUNT(*) FROM images i WHERE i.present = 1 GROUP BY kind"
+        )
+        counts = dict.fromkeys(KINDS, 0)
+        counts.update({str(k): int(n) for k, n in rows})
+        return counts
+
+    def exportable(
+        self, *, reviewed_only: bool = False, include_predictions: bool = False
+    ) -> dict[str, list[str]]:
+        """Ships per image for the CSV, in label order: what a person made or confirmed.
+
+        Accepted and confirmed-empty images; unless ``reviewed_only``, also images edited by hand and
+        imported annotations nobody changed; the model's untouched predictions only with
+        ``include_predictions``. Rejected images never.
+        """
+        return self.ships_of_kinds(
+            export_kinds(reviewed_only=reviewed_only, include_predictions=include_predictions)
+        )
+
+    def ids_of_kinds(self, kinds: Iterable[str]) -> list[str]:
+        """The present images of the given export kinds, sorted."""
+        chosen = sorted(set(kinds))
+        if not chosen:
+            return []
+        marks = ",".join("?" * len(chosen))
+        rows = self._rows(
+            f"SELECT i.path FROM images i WHERE i.present = 1 AND {_KIND_SQL} IN ({marks}) ORDER BY i.path",
+            chosen,
+        )
+        return [r[0] for r in rows]
+
+    def ships_of_kinds(self, kinds: Iterable[str]) -> dict[str, list[str]]:
+        """Ships per present image of the given export kinds (confirmed-empty images: none), sorted by id."""
+        chosen = sorted(set(kinds))
+        unknown = set(chosen) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown export kind(s): {', '.join(sorted(unknown))}")
+        marks = ",".join("?" * len(chosen))
         query = (
             f"SELECT i.path, s.rle FROM images i LEFT JOIN ships s ON s.image = i.id AND i.status != ? "
-            f"WHERE {where} ORDER BY i.path, s.label"
+            f"WHERE i.present = 1 AND {_KIND_SQL} IN ({marks}) ORDER BY i.path, s.label"
         )
         out: dict[str, list[str]] = {}
+        if not chosen:
+            return out
         with self._lock:
-            for path, rle in self._db.execute(query, (Status.CONFIRMED_EMPTY.value, *params)):
+            for path, rle in self._db.execute(query, (Status.CONFIRMED_EMPTY.value, *chosen)):
                 bucket = out.setdefault(path, [])
                 if rle:
                     bucket.append(rle)
         return out
+
+    # --- what the viewer remembers of the folder --------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, str(value)))
+
+
+# What an image is to an export. "reviewed": accepted or confirmed empty; "edited": changed by hand and
+# not signed off yet; "imported": an imported annotation nobody changed; "model-only": the model's
+# prediction nobody touched; "rejected": never exported; "not annotated": nothing to write.
+KINDS = ("reviewed", "edited", "imported", "model-only", "rejected", "not annotated")
+_KIND_SQL = (
+    "CASE WHEN i.status = 'rejected' THEN 'rejected' "
+    "WHEN i.status IN ('accepted', 'confirmed_empty') THEN 'reviewed' "
+    "WHEN i.status = 'edited' OR i.annotated = 'edited' THEN 'edited' "
+    "WHEN i.annotated = 'imported' THEN 'imported' "
+    "WHEN i.annotated = 'predicted' THEN 'model-only' "
+    "ELSE 'not annotated' END"
+)
+
+
+def export_kinds(*, reviewed_only: bool = False, include_predictions: bool = False) -> tuple[str, ...]:
+    """The kinds of image an export writes with these options."""
+    if reviewed_only:
+        return ("reviewed",)
+    return ("reviewed", "edited", "imported", *(("model-only",) if include_predictions else ()))
 
 
 def _statements(script: str) -> list[str]:

@@ -8,9 +8,12 @@ moment loses at most a stroke still in progress (mouse button held).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +21,14 @@ import numpy as np
 
 from shipviewer.edits import AnnotationDoc, DocChange
 from shipviewer.edits.undo import DEFAULT_MAX_BYTES, DEFAULT_MAX_STEPS, History
-from shipviewer.session.csvio import ExportReport, ImportReport, export_csv, import_csv
+from shipviewer.session.csvio import (
+    ExportPlan,
+    ExportReport,
+    ImportReport,
+    export_csv,
+    export_plan,
+    import_csv,
+)
 from shipviewer.session.location import locate_store
 from shipviewer.session.review import (
     NEEDS_REVIEW,
@@ -36,9 +46,33 @@ from shipviewer.session.store import ImageRecord, Prediction, SessionStore, Sync
 if TYPE_CHECKING:
     from shipviewer.model.inference import InferenceSession
 
-__all__ = ["Workspace", "WorkspaceError", "predict_ships"]
+__all__ = ["ViewState", "Workspace", "WorkspaceError", "predict_ships"]
 
 DEFAULT_DOCUMENT_BYTES = 1 << 30
+VIEW_STATE_KEY = "viewer.state"
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Where the viewer was in a folder: the image on screen, the brush size, the review queue order,
+    and when (to pick the latest of several folders)."""
+
+    image_id: str
+    brush_size: int
+    order: str
+    time: float
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ViewState | None:
+        """None for text this version cannot use (an older or damaged entry is ignored, never fatal)."""
+        try:
+            raw = json.loads(text)
+            return cls(str(raw["image_id"]), int(raw["brush_size"]), str(raw["order"]), float(raw["time"]))
+        except (ValueError, TypeError, KeyError):
+            return None
 
 
 class WorkspaceError(ValueError):
@@ -56,13 +90,14 @@ def predict_ships(
     from shipviewer.model.postprocess import probability_to_ships
 
     meta = session.info.metadata
-    probability = session.probabilities(image)
+    analysis = session.analyse(image)  # a gated model: no ships, and no decoder, where its gate says so
     rles = probability_to_ships(
-        probability,
+        analysis.probability,
         meta.threshold if threshold is None else threshold,
         meta.min_size if min_size is None else min_size,
+        split_touching=meta.split_touching,
     )
-    return rles, uncertainty(probability)
+    return rles, uncertainty(analysis.probability, analysis.ship_probability)
 
 
 class Workspace:
@@ -94,23 +129,35 @@ class Workspace:
         *,
         store_path: str | os.PathLike[str] | None = None,
         recursive: bool = True,
+        scope: Sequence[str] | None = None,
         synchronous: str = "FULL",
         **kwargs: Any,
     ) -> Workspace:
-        """Open (creating if needed) the session of ``folder`` and record the images now in it."""
+        """Open (creating if needed) the session of ``folder`` and record the images now in it
+        (``scope``: only those under these folder-relative files and subfolders; see :meth:`rescan`)."""
         folder = Path(folder)
         if not folder.is_dir():
             raise WorkspaceError(f"{folder}: no such folder")
         path = Path(store_path) if store_path is not None else locate_store(folder)
         workspace = cls(folder, SessionStore(path, folder, synchronous=synchronous), **kwargs)
-        workspace.rescan(recursive=recursive)
+        try:
+            workspace.rescan(recursive=recursive, scope=scope)
+        except BaseException:
+            workspace.close()
+            raise
         return workspace
 
-    def rescan(self, *, recursive: bool = True) -> SyncReport:
-        """Look at the folder again (new, missing, moved and changed images)."""
+    def rescan(self, *, recursive: bool = True, scope: Sequence[str] | None = None) -> SyncReport:
+        """Look at the folder again (new, missing, moved and changed images). With ``scope`` (files and
+        subfolders relative to the folder), only those are looked at and nothing else is marked missing:
+        a few images opened on their own from a large folder cost a few file checks."""
         from shipviewer.airbus.images import find_images
 
-        return self.store.sync(find_images([self.store.folder], recursive=recursive))
+        folder = self.store.folder
+        if scope is None:
+            return self.store.sync(find_images([folder], recursive=recursive))
+        targets = [folder / part for part in scope if (folder / part).exists()]
+        return self.store.sync(find_images(targets, recursive=recursive), complete=False)
 
     def close(self) -> None:
         for image_id in list(self._docs):
@@ -159,7 +206,7 @@ class Workspace:
         known = self._check(lambda: self.store.shape(image_id))
         if known is not None:
             return known
-        from shipviewer.session.imagesize import image_size
+        from shipviewer.airbus.image_size import image_size
 
         size = image_size(self.path_of(image_id))
         self.store.set_shape(image_id, size)
@@ -229,8 +276,9 @@ class Workspace:
         self._check(lambda: self.store.set_status(image_id, status))
         self._changed(image_id)
 
-    def accept(self, image_id: str, *, order: str = "path") -> str | None:
-        """Sign the image off as right; returns the next image needing review (None when all are done).
+    def accept(self, image_id: str, *, order: str | None = "path") -> str | None:
+        """Sign the image off as right; returns the next image needing review (None when all are done,
+        or when ``order`` is None: the caller looks for the next one itself).
 
         An image never annotated takes the model's prediction, when there is one, as its annotation.
         """
@@ -240,21 +288,21 @@ class Workspace:
             assert prediction is not None
             self._seed(image_id, prediction.rles)
         self.set_status(image_id, Status.ACCEPTED)
-        return self.next_unreviewed(image_id, order=order)
+        return None if order is None else self.next_unreviewed(image_id, order=order)
 
-    def reject(self, image_id: str, *, order: str = "path") -> str | None:
+    def reject(self, image_id: str, *, order: str | None = "path") -> str | None:
         """Mark the image unusable (never exported); returns the next image needing review."""
         self.set_status(image_id, Status.REJECTED)
-        return self.next_unreviewed(image_id, order=order)
+        return None if order is None else self.next_unreviewed(image_id, order=order)
 
-    def confirm_empty(self, image_id: str, *, order: str = "path") -> str | None:
+    def confirm_empty(self, image_id: str, *, order: str | None = "path") -> str | None:
         """The fast path for "no ships here": removes any ship (one undo step), marks the image confirmed
         empty; returns the next image needing review."""
         doc = self.document(image_id)
         if doc.n_ships:
             doc.clear()
         self.set_status(image_id, Status.CONFIRMED_EMPTY)
-        return self.next_unreviewed(image_id, order=order)
+        return None if order is None else self.next_unreviewed(image_id, order=order)
 
     def queue(self, order: str = "path", *, needs_review_only: bool = False) -> list[str]:
         """Image ids in review order: ``path``, ``uncertainty`` (of the prediction) or ``disagreement``
@@ -295,19 +343,33 @@ class Workspace:
         nobody annotated yet takes them as its starting annotation (the model proposes, the user
         corrects); its status stays unreviewed."""
         self._check(lambda: self.store.set_prediction(image_id, rles, model=model, uncertainty=uncertainty))
-        record = self.store.record(image_id)
-        if seed and record.annotated is None and record.status == Status.UNREVIEWED:
+        if seed and self.untouched(image_id):
             self._seed(image_id, rles)
         self._changed(image_id)
 
+    def untouched(self, image_id: str) -> bool:
+        """Nobody worked on the image: unreviewed, and its annotation is none or the model's proposal.
+
+        Such an annotation follows the model (a new prediction, threshold or minimum size replaces it)
+        until the first edit, import or review.
+        """
+        record = self.record(image_id)
+        doc = self._docs.get(image_id)
+        busy = doc is not None and (doc.in_stroke or doc.can_undo)
+        return record.status == Status.UNREVIEWED and record.annotated in (None, "predicted") and not busy
+
     def _seed(self, image_id: str, rles: Sequence[str]) -> None:
+        """Make the model's ships the annotation of an untouched image. Not an edit: no undo step (Ctrl+Z
+        on an untouched image does nothing), and the image stays unreviewed and model-only."""
         doc = self._docs.get(image_id)
         if doc is None:
             self.store.replace_ships(image_id, list(rles), source="predicted")
             return
         with self._as_source("predicted"):
-            if doc.set_ships(list(rles), name="model prediction") is None:
-                self.store.replace_ships(image_id, list(rles), source="predicted")
+            change = doc.set_ships(list(rles), name="model prediction")
+        doc.history.clear()
+        if change is None:
+            self.store.replace_ships(image_id, list(rles), source="predicted")
 
     def predict(
         self,
@@ -378,9 +440,26 @@ class Workspace:
             self._changed(image_id)
         return report
 
-    def export_csv(self, path: str | os.PathLike[str], *, reviewed_only: bool = False) -> ExportReport:
-        """Write the annotations as an Airbus CSV: see :func:`.csvio.export_csv`."""
+    def export_plan(self, *, reviewed_only: bool = False, include_predictions: bool = False) -> ExportPlan:
+        """What :meth:`export_csv` would write, counted by kind: see :func:`.csvio.export_plan`."""
+        return export_plan(self, reviewed_only=reviewed_only, include_predictions=include_predictions)
+
+    def export_csv(
+        self, path: str | os.PathLike[str], *, reviewed_only: bool = False, include_predictions: bool = False
+    ) -> ExportReport:
+        """Write what a person made or confirmed as an Airbus CSV: see :func:`.csvio.export_csv`."""
         for doc in self._docs.values():
             if doc.in_stroke:
                 doc.end_stroke()
-        return export_csv(self, path, reviewed_only=reviewed_only)
+        return export_csv(self, path, reviewed_only=reviewed_only, include_predictions=include_predictions)
+
+    # --- where the user was -------------------------------------------------------------------------
+    def view_state(self) -> ViewState | None:
+        """Where the viewer was in this folder when it last showed one of its images (None: never)."""
+        raw = self.store.meta(VIEW_STATE_KEY)
+        return ViewState.from_json(raw) if raw else None
+
+    def save_view_state(self, state: ViewState) -> None:
+        """Remember the image on screen, the brush size and the queue order (committed at once, so a
+        killed app reopens where it was)."""
+        self.store.set_meta(VIEW_STATE_KEY, state.to_json())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import enum
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 __all__ = ["Catalog", "CatalogView", "Entry", "Event", "Filter", "Status"]
@@ -71,7 +71,8 @@ class Filter(enum.Enum):
 
 
 class Entry(NamedTuple):
-    """One image file. ``n_pred``/``n_truth`` are None until predicted / until a CSV names the image.
+    """One image file. ``n_pred``/``n_truth`` are None until predicted / until a CSV names the image;
+    ``n_annot`` is the annotation's ship count once a person worked on the image (None before).
 
     A snapshot: the catalog keeps its rows as plain tuples, which the garbage collector stops
     tracking, so 100,000 entries add nothing to its full passes (which would stall the UI).
@@ -83,14 +84,21 @@ class Entry(NamedTuple):
     n_pred: int | None = None
     n_truth: int | None = None
     problem: str | None = None
+    n_annot: int | None = None
 
     @property
     def status(self) -> Status:
         return Status(self.status_code)
 
+    @property
+    def n_ships(self) -> int | None:
+        """The ship count a row shows: the annotation's once a person worked on the image, else the
+        prediction's (None when neither is known)."""
+        return self.n_annot if self.n_annot is not None else self.n_pred
+
     def has_ships(self) -> bool | None:
-        """True if the prediction or the ground truth has a ship, False if both known ones have none."""
-        known = [n for n in (self.n_pred, self.n_truth) if n is not None]
+        """True if the shown ships or the ground truth have a ship, False if both known ones have none."""
+        known = [n for n in (self.n_ships, self.n_truth) if n is not None]
         return None if not known else any(n > 0 for n in known)
 
     def matches(self, kind: Filter, search: str = "") -> bool:
@@ -154,7 +162,7 @@ class Catalog:
             name = os.path.basename(path) if os.altsep else path[path.rfind(os.sep) + 1 :]
             ships = truth.get(name) if truth else None
             by_path[path] = len(rows)
-            rows.append((path, name, 0, None, None if ships is None else len(ships), None))
+            rows.append((path, name, 0, None, None if ships is None else len(ships), None, None))
         added = range(start, len(rows))
         if added:
             self.inserted.emit(start, len(added))
@@ -197,6 +205,13 @@ class Catalog:
     def set_status(self, index: int, status: Status) -> None:
         if self._rows[index][2] != status:
             self._replace(index, status_code=int(status))
+            self.changed.emit(index)
+
+    def set_review(self, index: int, status: Status, n_annot: int | None) -> None:
+        """The image's review status and, once a person worked on it, its annotation's ship count."""
+        entry = self[index]
+        if (entry.status_code, entry.n_annot) != (status, n_annot):
+            self._replace(index, status_code=int(status), n_annot=n_annot)
             self.changed.emit(index)
 
     def set_problem(self, index: int, reason: str | None, *, definitive: bool = False) -> None:
@@ -248,6 +263,7 @@ class CatalogView:
         self._rows: list[int] | None = None  # None: every catalog entry, in order
         self._identity_len = len(catalog)  # rows announced while _rows is None
         self._pinned = -1
+        self._rank: dict[int, int] | None = None  # a sort order: catalog index → position
         # Qt-style pairs: "about to" before the rows change, then the change itself.
         self.about_to_insert = Event()  # (row, count)
         self.inserted = Event()  # (row, count)
@@ -273,8 +289,23 @@ class CatalogView:
         """View row of a catalog index, or -1 when filtered out."""
         if self._rows is None:
             return index if 0 <= index < self._identity_len else -1
-        row = bisect.bisect_left(self._rows, index)
+        row = self._position(index)
         return row if row < len(self._rows) and self._rows[row] == index else -1
+
+    def _key(self, index: int) -> tuple[int, int]:
+        """Where an index sorts: by its rank when an order is set (unranked ones last), else by itself."""
+        rank = self._rank
+        if rank is None:
+            return (0, index)
+        position = rank.get(index)
+        return (0, position) if position is not None else (1, index)
+
+    def _position(self, index: int) -> int:
+        """The row where ``index`` is, or would be, in ``_rows``."""
+        assert self._rows is not None
+        if self._rank is None:
+            return bisect.bisect_left(self._rows, index)
+        return bisect.bisect_left(self._rows, self._key(index), key=self._key)
 
     def neighbour(self, index: int, step: int) -> int:
         """Catalog index ``step`` rows from ``index`` in this view (clamped); -1 if the view is empty."""
@@ -284,16 +315,19 @@ class CatalogView:
         if row >= 0:
             target = row + step
         else:  # not in the view: count from where it would be
-            after = bisect.bisect_left(self._rows, index) if self._rows is not None else max(index, 0)
+            after = self._position(index) if self._rows is not None else max(index, 0)
             target = after + step - 1 if step > 0 else after + step
         return self.index_at(min(max(target, 0), len(self) - 1))
 
     def _accepts(self, index: int) -> bool:
-        return index == self._pinned or self.catalog[index].matches(self.filter, self.search)
+        entry = self.catalog[index]
+        if index == self._pinned:  # the image on screen keeps its row through a filter, not a search
+            return entry.matches(Filter.ALL, self.search)
+        return entry.matches(self.filter, self.search)
 
     @property
     def is_identity(self) -> bool:
-        return self.filter is Filter.ALL and not self.search
+        return self.filter is Filter.ALL and not self.search and self._rank is None
 
     # --- changes -----------------------------------------------------------------------------------------
     def set_filter(self, kind: Filter, search: str | None = None) -> None:
@@ -304,6 +338,16 @@ class CatalogView:
 
     def set_search(self, text: str) -> None:
         self.set_filter(self.filter, text)
+
+    def set_order(self, order: Sequence[int] | None) -> None:
+        """Show the rows in this order of catalog indices (indices not in it come last, in catalog
+        order), or in catalog order (None). Rows added later go after them."""
+        self._rank = None if order is None else {index: position for position, index in enumerate(order)}
+        self._refilter()
+
+    @property
+    def ordered(self) -> bool:
+        return self._rank is not None
 
     def pin(self, index: int) -> None:
         old, self._pinned = self._pinned, index
@@ -317,11 +361,14 @@ class CatalogView:
     def _rebuild(self) -> None:
         if self._pinned >= len(self.catalog):
             self._pinned = -1
+        if not len(self.catalog):
+            self._rank = None  # the order was of the images closed
         if self.is_identity:
             self._rows = None
             self._identity_len = len(self.catalog)
         else:
-            self._rows = [i for i in range(len(self.catalog)) if self._accepts(i)]
+            rows = [i for i in range(len(self.catalog)) if self._accepts(i)]
+            self._rows = rows if self._rank is None else sorted(rows, key=self._key)
         self.reset.emit()
 
     def _on_inserted(self, start: int, count: int) -> None:
@@ -351,7 +398,7 @@ class CatalogView:
             del self._rows[row]
             self.removed.emit(row, 1)
         elif keep:
-            row = bisect.bisect_left(self._rows, index)
+            row = self._position(index)
             self.about_to_insert.emit(row, 1)
             self._rows.insert(row, index)
             self.inserted.emit(row, 1)

@@ -8,11 +8,58 @@ Rendering a rectangle reads a one-pixel margin around it, so an editor can redra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from shipviewer.model.overlay import ship_colour
 
-__all__ = ["TRUTH_PALETTE", "colour_table", "outline_mask", "render_labels", "truth_colour"]
+__all__ = [
+    "ANNOTATION_STYLE",
+    "PREDICTION_STYLE",
+    "STYLES",
+    "TRUTH_PALETTE",
+    "TRUTH_STYLE",
+    "LayerStyle",
+    "colour_table",
+    "outline_mask",
+    "render_labels",
+    "truth_colour",
+]
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How one layer draws its ships, so the layers never look alike: a colour per ship (cycled), and
+    an edge that is solid in the ship's colour or dashed with a second colour (``dash``).
+
+    The three viewer layers take colours of the Okabe-Ito palette (safe for every kind of colour
+    blindness) and differ in pattern too: a filled annotation, a dashed prediction, an outlined truth.
+    """
+
+    name: str
+    colours: tuple[RGB, ...]
+    dash: RGB | None = None
+    description: str = ""
+
+    def colour(self, k: int) -> RGB:
+        return self.colours[(k - 1) % len(self.colours)]
+
+
+# Sky blue: light on the dark sea, and far in hue from red hulls for every colour vision.
+ANNOTATION_STYLE = LayerStyle(
+    "annotation", ((86, 180, 233),), description="Your annotation (editable): blue fill"
+)
+# Yellow and black dashes: one of the two shows on any background, and no other layer is dashed.
+PREDICTION_STYLE = LayerStyle(
+    "prediction", ((240, 228, 66),), dash=(0, 0, 0), description="Model prediction: yellow-black dashes"
+)
+# Orange: lighter than a red hull, warm against the cool sea; a solid line.
+TRUTH_STYLE = LayerStyle("truth", ((230, 159, 0),), description="Ground truth: orange outline")
+STYLES = {s.name: s for s in (ANNOTATION_STYLE, PREDICTION_STYLE, TRUTH_STYLE)}
+DASH = 3  # pixels per dash, along the diagonals
 
 # Cool colours for imported ground truth, apart from the warm palette of predictions.
 TRUTH_PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -34,11 +81,15 @@ def truth_colour(k: int) -> tuple[int, int, int]:
     return TRUTH_PALETTE[(k - 1) % len(TRUTH_PALETTE)]
 
 
-def colour_table(count: int, opacity: float, *, truth: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(fill, edge): (count + 1, 4) uint8 premultiplied BGRA per label; label 0 is transparent."""
+def colour_table(
+    count: int, opacity: float, *, truth: bool = False, style: LayerStyle | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fill, edge): (count + 1, 4) uint8 premultiplied BGRA per label; label 0 is transparent.
+
+    Colours from ``style`` when given, else per-ship palettes (cool ones with ``truth``)."""
     alpha = round(min(max(opacity, 0.0), 1.0) * 255)
     colours = np.zeros((count + 1, 3), np.uint16)
-    pick = truth_colour if truth else ship_colour
+    pick = style.colour if style is not None else truth_colour if truth else ship_colour
     for k in range(1, count + 1):
         colours[k] = pick(k)[::-1]  # RGB → BGR
     fill = np.zeros((count + 1, 4), np.uint8)
@@ -71,12 +122,15 @@ def render_labels(
     opacity: float = 0.4,
     outline_only: bool = False,
     truth: bool = False,
+    style: LayerStyle | None = None,
     box: Box | None = None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Premultiplied BGRA (H, W, 4) of ``labels``; with ``box``, only that rectangle of ``out`` is drawn.
 
-    ``out`` (if given) is updated in place and returned, so a QImage over it sees the new pixels.
+    ``style`` gives the colours and a dashed edge (see :class:`LayerStyle`); without one, ships take
+    per-ship palettes. ``out`` (if given) is updated in place and returned, so a QImage over it sees the
+    new pixels. A dash depends on the pixel's position only, so a redrawn box joins its surroundings.
     """
     h, w = labels.shape
     if out is None:
@@ -103,10 +157,18 @@ def render_labels(
     if count == 0:
         out[y0:y1, x0:x1] = 0
         return out
-    fill, edge_colours = colour_table(count, 0.0 if outline_only else opacity, truth=truth)
+    fill, edge_colours = colour_table(count, 0.0 if outline_only else opacity, truth=truth, style=style)
     # Gather whole pixels as uint32 words: a quarter of the indexing work of four uint8 channels.
     pixels = fill.view(np.uint32)[:, 0][region]
     edges = outline_mask(context)[y0 - cy0 : y0 - cy0 + (y1 - y0), x0 - cx0 : x0 - cx0 + (x1 - x0)]
     pixels[edges] = edge_colours.view(np.uint32)[:, 0][region[edges]]
+    if style is not None and style.dash is not None:
+        ys, xs = np.nonzero(edges)
+        off = ((ys + y0 + xs + x0) // DASH) % 2 == 1
+        b, g, r = style.dash[2], style.dash[1], style.dash[0]
+        dash = np.array([[b, g, r, 255]], np.uint8).view(np.uint32)[0, 0]
+        edge_pixels = pixels[edges]
+        edge_pixels[off] = dash
+        pixels[edges] = edge_pixels
     out[y0:y1, x0:x1] = pixels.view(np.uint8).reshape(y1 - y0, x1 - x0, 4)
     return out

@@ -154,6 +154,8 @@ def test_predict_paint_erase_split_undo_accept_export_and_reopen(
     window = make_window()
     window.start([str(folder)], str(model))
     wait_for_images(qtbot, window, 3)
+    wait_for_current(qtbot, window, "c.png")  # back where the user left off (issue #11)
+    window.controller.show_index(0)
     wait_for_current(qtbot, window, "a.png")
     qtbot.waitUntil(lambda: window.edit.doc is not None)
     np.testing.assert_array_equal(window.edit.doc.labels, after_split)
@@ -215,7 +217,7 @@ def test_truth_import_scores_queue_order_reject_and_bad_rows(
     assert "F2 " in text and "IoU " in text and "F2 1.00" not in text
     assert window.controller.catalog[0].n_truth == 1
     # Order by disagreement with the truth: the worst image comes first after a.png is rejected.
-    window.edit_widgets.order.setCurrentIndex(window.edit_widgets.order.findData("disagreement"))
+    window.review_bar.order.setCurrentIndex(window.review_bar.order.findData("disagreement"))
     assert edit.order == "disagreement"
     key(qtbot, window, Qt.Key.Key_X)
     assert edit.workspace.status("a.png").value == "rejected"

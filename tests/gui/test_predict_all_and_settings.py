@@ -103,7 +103,9 @@ def test_no_path_opens_the_bundled_samples_with_the_bundled_model(qtbot, make_wi
     if default_model_path().is_file():
         from shipviewer.model.inference import InferenceSession
 
-        name = InferenceSession(default_model_path(), device="cpu").metadata.name
+        # On a CPU the viewer opens the bundled model's int8 copy.
+        name = InferenceSession(default_model_path("cpu"), device="cpu").metadata.name
+        assert name.endswith("-int8")
         wait_for_model(qtbot, window, name, timeout=30_000)
         wait_for_current(qtbot, window, names[0], predicted=True, timeout=30_000)
 

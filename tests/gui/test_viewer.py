@@ -159,9 +159,12 @@ def test_filters_and_search(qtbot, make_window, model, blob_folder) -> None:
     panel.set_filter(Filter.ALL)
     window.actions_["search"].trigger()
     qtbot.keyClicks(panel.search, "d.p")
-    assert panel.model.rowCount() == 2  # the match, and the pinned image on screen
+    # Search results never keep a non-matching image (issue #11): d.png is shown in place of a.png.
+    assert panel.model.rowCount() == 1
+    wait_for_current(qtbot, window, "d.png")
+    qtbot.waitUntil(lambda: window.edit.image_id == "sub/d.png")
     window.actions_["accept"].trigger()
-    assert window.controller.catalog[0].status is Status.ACCEPTED
+    assert window.controller.catalog[3].status is Status.ACCEPTED
     assert "ms/image" in window.status.model_label.text()
 
 
@@ -202,6 +205,10 @@ def test_canvas_fit_zoom_pan_and_cursor_readout(qtbot, make_window, model, blob_
     assert canvas.horizontalScrollBar().value() == before + 40
     # The status bar names the pixel and the ship under the cursor: ship 1 of a.png is at rows 10..17.
     window.actions_["fit"].trigger()
+    # The zoomed view's scroll bars go one event later; map the point once the fitted view has settled.
+    qtbot.waitUntil(
+        lambda: not canvas.horizontalScrollBar().isVisible() and not canvas.verticalScrollBar().isVisible()
+    )
     point = canvas.mapFromScene(QPointF(15.5, 12.5))
     qtbot.mouseMove(canvas.viewport(), point)
     qtbot.waitUntil(lambda: "prediction ship 1" in window.status.cursor_label.text())

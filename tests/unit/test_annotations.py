@@ -148,3 +148,73 @@ def test_validate_clean_file(tmp_path: Path) -> None:
     f = write(tmp_path / "ok.csv", "ImageId,EncodedPixels\na.jpg,1 10\na.jpg,20 3\nb.jpg,\n")
     report = validate_csv(f, shape=(10, 10))
     assert report.ok and report.n_images == 2 and report.n_ships == 2 and report.n_rows == 3
+
+
+# --- issue #11: every bad row reported, binary files, each image's own size ------------------------------
+FIVE_BAD = (
+    "ImageId,EncodedPixels\n"
+    "a.jpg,1 5\n"
+    "b.jpg,10 0\n"  # 3: length 0
+    'c.jpg,"20 5\n'  # 4: a quote that never closes
+    "d.jpg,30 -2\n"  # 5: not a whole number
+    "e.jpg,40 5 50\n"  # 6: odd count
+    "f.jpg,60 5\n"
+    "g.jpg,70 5 71 2\n"  # 8: overlapping runs
+)
+
+
+def test_a_stray_quote_costs_its_own_row_only(tmp_path: Path) -> None:
+    path = write(tmp_path / "five.csv", FIVE_BAD)
+    report = validate_csv(path)
+    assert [p.line for p in report.problems] == [3, 4, 5, 6, 8]
+    assert "quote" in report.problems[1].message
+    result = read_csv(path, errors="collect")
+    assert [p.line for p in result.problems] == [4]  # reading alone does not decode runs
+    assert set(result.ships) == {"a.jpg", "b.jpg", "d.jpg", "e.jpg", "f.jpg", "g.jpg"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200),
+        bytes(range(256)) * 20,
+        b"\xff\xd8\xff\xe0" + bytes(64),
+    ],
+)
+def test_a_binary_file_is_not_a_text_csv(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "image.csv"
+    path.write_bytes(content)
+    with pytest.raises(CsvError, match=r"image\.csv: not a text CSV file") as caught:
+        read_csv(path, errors="collect")
+    assert "codec" not in str(caught.value)
+
+
+def test_text_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("ImageId,EncodedPixels\nb\xe9.jpg,1 2\n".encode("latin-1"))
+    with pytest.raises(CsvError, match=r"latin\.csv:2: not UTF-8 text"):
+        read_csv(path)
+
+
+def test_validate_with_images_checks_each_row_against_its_own_image(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    folder = tmp_path / "images"
+    (folder / "sub").mkdir(parents=True)
+    cv2.imwrite(str(folder / "big.png"), np.zeros((2000, 3000, 3), np.uint8))
+    cv2.imwrite(str(folder / "sub" / "small.png"), np.zeros((70, 100, 3), np.uint8))
+    cv2.imwrite(str(folder / "frame.jpg"), np.zeros((768, 768, 3), np.uint8))
+    text = (
+        "ImageId,EncodedPixels\n"
+        "big.png,5999000 10\n"  # inside 2000 × 3000, past 768²
+        "frame.jpg,589820 10\n"  # past 768²
+        "sub/small.png,6990 20\n"  # past 70 × 100
+        "sub/small.png,1 5\n"
+    )
+    path = write(tmp_path / "sizes.csv", text)
+    report = validate_csv(path, images=folder)
+    assert [p.line for p in report.problems] == [3, 4]
+    assert "image 100×70" in report.problems[1].message
+    lines = [p.line for p in validate_csv(path).problems]  # 768 × 768 for all without --images
+    assert lines == [2, 3]

@@ -187,3 +187,41 @@ def test_the_content_checks_reason_wins_over_a_decode_failure_in_either_order() 
         assert catalog[0].problem == "not an image (text)"
     catalog.set_problem(0, None)
     assert catalog[0].problem is None
+
+
+# --- issue #11 -----------------------------------------------------------------------------------------
+def test_a_sort_order_reorders_the_rows_and_new_rows_come_last() -> None:
+    catalog = _catalog(5)
+    view = CatalogView(catalog)
+    view.set_order([3, 1, 4])
+    assert [view.index_at(r) for r in range(len(view))] == [3, 1, 4, 0, 2]
+    assert view.row_of(4) == 2 and view.row_of(0) == 3 and not view.is_identity
+    assert view.neighbour(3, 1) == 1 and view.neighbour(2, -1) == 0
+    catalog.extend(["/data/late.jpg"])
+    assert view.index_at(len(view) - 1) == 5
+    view.set_filter(Filter.UNREVIEWED)
+    catalog.set_status(1, Status.ACCEPTED)  # leaves the filter...
+    assert view.row_of(1) == -1
+    catalog.set_status(1, Status.UNREVIEWED)  # ...and comes back at its place in the order
+    assert view.row_of(1) == 1
+    view.set_filter(Filter.ALL)
+    view.set_order(None)
+    assert view.is_identity and [view.index_at(r) for r in range(len(view))] == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_search_does_not_keep_the_pinned_image() -> None:
+    catalog = _catalog(5)
+    view = CatalogView(catalog)
+    view.pin(0)
+    view.set_filter(Filter.WITH_SHIPS)
+    assert view.row_of(0) == 0  # a filter keeps the image on screen
+    view.set_filter(Filter.ALL, "img3")
+    assert view.row_of(0) == -1 and len(view) == 1
+
+
+def test_rows_show_the_annotations_count_once_a_person_worked_on_the_image() -> None:
+    catalog = _catalog(2)
+    catalog.set_prediction(0, 2)
+    assert catalog[0].n_ships == 2 and catalog[0].has_ships()
+    catalog.set_review(0, Status.ACCEPTED, 0)
+    assert catalog[0].n_ships == 0 and catalog[0].n_pred == 2 and not catalog[0].has_ships()

@@ -109,3 +109,12 @@ def test_unwritable_cache_dir_falls_back_to_memory(tmp_path: Path) -> None:
     key = _key(tmp_path)
     cache.put(key, np.zeros((2, 2), np.uint8))
     assert cache.get(key) is not None
+
+
+def test_threshold_level_agrees_with_the_dequantized_map_on_and_off_the_grid() -> None:
+    from shipviewer.model.prob_cache import dequantize, threshold_level
+
+    levels = np.arange(256, dtype=np.uint8)
+    for threshold in [*np.linspace(0.0, 1.0, 1001), 0.4, 102 / 255, 0.5, 0.2]:
+        expected = dequantize(levels) > threshold
+        assert np.array_equal(levels > threshold_level(float(threshold)), expected), threshold

@@ -91,3 +91,16 @@ def test_uncertainty() -> None:
     blurry[2:6, 2:6] = 0.6
     assert uncertainty(blurry) > uncertainty(crisp) > 0
     assert uncertainty(np.zeros((0, 0))) == 0.0
+
+
+def test_uncertainty_counts_the_gates_doubt() -> None:
+    import numpy as np
+
+    from shipviewer.session.review import uncertainty
+
+    empty = np.zeros((8, 8), np.float32)
+    assert uncertainty(empty) == 0.0
+    assert uncertainty(empty, 0.02) == pytest.approx(0.04)  # the gate was sure: still near the end
+    assert uncertainty(empty, 0.5) == pytest.approx(1.0)  # the gate hesitated: first in the queue
+    hesitant = np.full((8, 8), 0.5, np.float32)
+    assert uncertainty(hesitant, 0.99) == pytest.approx(1.0)

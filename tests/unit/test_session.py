@@ -352,7 +352,11 @@ def test_export_all_or_reviewed_only(workspace: Workspace, tmp_path: Path) -> No
     workspace.reject("b.jpg")
     workspace.confirm_empty("c.png")
     out = tmp_path / "all.csv"
+    # a.jpg holds the model's untouched prediction: written only when asked for (issue #11).
     report = workspace.export_csv(out)
+    assert read_csv(out).ships == {"c.png": []}
+    assert (report.images, report.ships, report.empty) == (1, 0, 1)
+    report = workspace.export_csv(out, include_predictions=True)
     assert read_csv(out).ships == {"a.jpg": [ship(5, 15, 5, 25)], "c.png": []}
     assert (report.images, report.ships, report.empty) == (2, 1, 1)
     assert validate_csv(out, shape=SHAPE, images=workspace.folder).ok

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from shipviewer.airbus import rle
-from shipviewer.edits import AnnotationDoc, EditError
+from shipviewer.edits import AnnotationDoc, Click, EditError
 from shipviewer.edits.undo import Atom, Box, History, UndoItem, coalesce
 
 
@@ -130,6 +130,18 @@ coords = st.integers(-4, SIZE + 3)
 points = st.tuples(coords, coords)
 
 
+def _scene() -> tuple[np.ndarray, np.ndarray]:
+    """A small sea with two bright hulls, and a model-like map of them (for the click tools)."""
+    image = np.full((SIZE, SIZE, 3), 30, np.uint8)
+    image[5:12, 4:30] = 220
+    image[20:34, 18:26] = 180
+    probability = (image.mean(axis=2) > 100).astype(np.uint8) * 230
+    return image, probability
+
+
+SCENE, SCENE_MAP = _scene()
+
+
 class DocumentMachine(RuleBasedStateMachine):
     """After any sequence, the labels equal the snapshot the model says; ships never overlap (by
     construction) and the document's ship list and RLEs agree with a full-frame recount."""
@@ -160,7 +172,13 @@ class DocumentMachine(RuleBasedStateMachine):
 
     @rule(poly=st.lists(points, min_size=3, max_size=5), cut=st.booleans())
     def polygon(self, poly: list[tuple[int, int]], cut: bool) -> None:
-        self._committed(self.doc.polygon_cut(poly) if cut else self.doc.polygon_add(poly))
+        before = self.doc.labels.copy()
+        try:
+            change = self.doc.polygon_cut(poly) if cut else self.doc.polygon_add(poly)
+        except EditError:  # a degenerate outline (a line, a point) is refused and changes nothing
+            np.testing.assert_array_equal(self.doc.labels, before)
+            return
+        self._committed(change)
 
     @precondition(lambda self: self.doc.n_ships > 0)
     @rule(data=st.data())
@@ -190,6 +208,50 @@ class DocumentMachine(RuleBasedStateMachine):
         except EditError:
             change = None
         self._committed(change)
+
+    @rule(
+        clicks=st.lists(st.tuples(coords, coords, st.booleans()), min_size=1, max_size=3),
+        model=st.booleans(),
+        on_ship=st.booleans(),
+    )
+    def click_segment(self, clicks: list[tuple[int, int, bool]], model: bool, on_ship: bool) -> None:
+        """Click-to-segment of a new ship (or of the first ship): never another ship's pixels."""
+        labels = self.doc.ship_labels()
+        label = labels[0] if on_ship and labels else self.doc.new_label()
+        before = self.doc.labels.copy()
+        try:
+            change = self.doc.click_segment(
+                SCENE,
+                [Click(x, y, positive) for x, y, positive in clicks],
+                label,
+                probability=SCENE_MAP if model else None,
+            )
+        except EditError:
+            change = None
+        others = (before != 0) & (before != label)
+        assert (self.doc.labels[others] == before[others]).all()
+        self._committed(change)
+
+    @precondition(lambda self: self.doc.n_ships > 0)
+    @rule(data=st.data())
+    def watershed(self, data: st.DataObject) -> None:
+        label = data.draw(st.sampled_from(self.doc.ship_labels()))
+        seeds = data.draw(st.one_of(st.none(), st.lists(points, min_size=2, max_size=3)))
+        before = self.doc.labels.copy()
+        try:
+            change = self.doc.watershed_split(
+                label, seeds=seeds, image=data.draw(st.sampled_from([None, SCENE]))
+            )
+        except EditError:
+            change = None
+        assert ((self.doc.labels != 0) == (before != 0)).all()  # no pixel lost or gained
+        self._committed(change)
+
+    @rule(point=points)
+    def take_ship(self, point: tuple[int, int]) -> None:
+        predicted = (SCENE_MAP > 0).astype(np.int32)
+        predicted[20:34, 18:26] *= 2
+        self._committed(self.doc.take_ship(np.ascontiguousarray(predicted), point))
 
     @rule(rles=st.lists(st.sampled_from(["1 5 45 5", "200 30", "81 3 121 3 161 3", ""]), max_size=3))
     def accept_prediction(self, rles: list[str]) -> None:

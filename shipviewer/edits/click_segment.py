@@ -1,0 +1,585 @@
+"""Click-to-segment: one ship from a few clicks, guided by the model's probability map, else by the image.
+
+A positive click says "this pixel is ship", a negative one "this is not"; a box says "the ship lies in
+here". Every click reruns the whole segmentation with all clicks so far as constraints:
+
+1. A prior of the ship around each positive click: the blob of the model's probability map that holds
+   the click (a flood fill of the map from the click, down to half the click's probability), or, where
+   the model has nothing there, a guess from the image alone — GrabCut in growing squares around the
+   click (``fallback="grabcut"``) or a colour flood fill in Lab with a tolerance
+   (``fallback="flood"``).
+2. ``cv2.grabCut`` in a window around the prior and the clicks (shrunk to ``max_side`` pixels for
+   speed): the prior is "probably ship", the rest "probably sea", the clicks and the window border are
+   hard constraints, and so are other ships' pixels (never taken) and the outside of a box.
+3. Only the blobs holding a positive click are kept; a marker watershed inside them then hands the
+   parts nearer (in colour) to a negative click to the sea, so "not this" removes the region around it.
+4. The outline is pushed out over the anti-aliased rim: a pixel just outside whose colour lies at least
+   ``rim_alpha`` of the way from the local sea colour to the local hull colour joins the ship (masks are
+   drawn generously around the hull, as the Airbus polygons are).
+
+Everything happens in windows around the clicks, so a click costs the same on 768² and 16k² images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from shipviewer.edits._core import EditError, check_label, check_labels, label_box, write_where
+from shipviewer.edits.undo import Atom, Box
+
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "FALLBACKS",
+    "Click",
+    "PriorCache",
+    "Region",
+    "SegmentOptions",
+    "click_segment",
+    "segment_clicks",
+]
+
+FALLBACKS = ("grabcut", "flood")
+_SQUARE3 = np.ones((3, 3), np.uint8)
+_SQUARE5 = np.ones((5, 5), np.uint8)
+
+
+@dataclass(frozen=True)
+class Click:
+    """A click at image point (x, y) (pixel centres at integers); ``positive``: "this is ship"."""
+
+    x: float
+    y: float
+    positive: bool = True
+
+    @property
+    def pixel(self) -> tuple[int, int]:
+        return round(self.x), round(self.y)
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    """Knobs of :func:`segment_clicks` (the defaults are what ``benchmarks/bench_clicks.py`` measured)."""
+
+    min_probability: float = 0.25  # below this at a click, the model "has nothing there"
+    relative_floor: float = 0.5  # the model prior reaches down to this share of the click's probability
+    absolute_floor: float = 0.15
+    model_reach: int = 256  # the model prior is looked for this far from the click (pixels)
+    fallback: str = "grabcut"  # without the model: "grabcut" or "flood"
+    max_side: int = 96  # GrabCut works on the window shrunk to this many pixels at most
+    iterations: int = 3
+    margin: float = 0.3  # window = prior's box widened by this share of its size...
+    min_margin: int = 10  # ...and at least this many pixels
+    click_radius: int = 2  # radius of a click's hard constraint (pixels at full size)...
+    click_reach: int = 12  # ...widened to the pixels of the click's own colour this close to it
+    click_tolerance: int = 5  # (Lab units per channel)
+    rim_alpha: float = 0.3  # 0 turns the rim step off
+
+    def __post_init__(self) -> None:
+        if self.fallback not in FALLBACKS:
+            raise ValueError(f"fallback must be one of {FALLBACKS}, got {self.fallback!r}")
+        if self.max_side < 16:
+            raise ValueError(f"max_side must be at least 16, got {self.max_side}")
+
+
+DEFAULT_OPTIONS = SegmentOptions()
+Region = tuple[Box, np.ndarray]  # a box and a bool mask of its shape
+PriorCache = dict[tuple[int, int, bool, SegmentOptions], Region | None]  # (x, y, with a map, options)
+
+
+# --- priors ----------------------------------------------------------------------------------------------
+def _levels(probability: np.ndarray, box: Box) -> np.ndarray:
+    """The probability map inside ``box`` as uint8 levels ``round(p·255)`` (uint8 maps are taken as is)."""
+    region = probability[box.slices]
+    if region.dtype == np.uint8:
+        return np.ascontiguousarray(region)
+    return np.ascontiguousarray(np.clip(region.astype(np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8))
+
+
+def _around(x: int, y: int, radius: int, shape: Sequence[int]) -> Box:
+    return Box(y - radius, y + radius + 1, x - radius, x + radius + 1).clip(shape)
+
+
+def _model_prior(probability: np.ndarray, x: int, y: int, options: SegmentOptions) -> Region | None:
+    """The blob of the probability map holding (x, y): a fixed-range flood fill down to a floor."""
+    window = _around(x, y, options.model_reach, probability.shape)
+    levels = _levels(probability, window)
+    lx, ly = x - window.x0, y - window.y0
+    # A click a pixel or two off a thin ship still counts: start from the most probable pixel nearby.
+    near = levels[max(ly - 2, 0) : ly + 3, max(lx - 2, 0) : lx + 3]
+    peak = int(near.max())
+    if peak < options.min_probability * 255:
+        return None
+    dy, dx = np.unravel_index(int(near.argmax()), near.shape)
+    sx, sy = max(lx - 2, 0) + int(dx), max(ly - 2, 0) + int(dy)
+    floor = max(int(peak * options.relative_floor), int(options.absolute_floor * 255))
+    mask = np.zeros((levels.shape[0] + 2, levels.shape[1] + 2), np.uint8)
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    cv2.floodFill(levels, mask, (sx, sy), 0, peak - floor, 255 - peak, flags)
+    return window, mask[1:-1, 1:-1].view(bool)
+
+
+def _touches_inner_border(region: np.ndarray, inner: Box, window: Box) -> bool:
+    """Whether the blob reaches the border of ``inner`` (in ``window`` coordinates) somewhere."""
+    y0, y1, x0, x1 = inner.y0 - window.y0, inner.y1 - window.y0, inner.x0 - window.x0, inner.x1 - window.x0
+    part = region[y0:y1, x0:x1]
+    if part.size == 0:
+        return True
+    return bool(part[0].any() or part[-1].any() or part[:, 0].any() or part[:, -1].any())
+
+
+def _blob_at(mask: np.ndarray, x: int, y: int) -> np.ndarray | None:
+    """The 8-connected blob of ``mask`` holding (x, y) (or the largest one within 2 px of it)."""
+    _, blobs = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
+    k = int(blobs[y, x])
+    if k == 0:
+        near = blobs[max(y - 2, 0) : y + 3, max(x - 2, 0) : x + 3]
+        found = near[near > 0]
+        if found.size == 0:
+            return None
+        k = int(np.bincount(found).argmax())
+    return blobs == k
+
+
+def _grabcut_prior(
+    image: np.ndarray, x: int, y: int, options: SegmentOptions, *, min_contrast: float = 1.0
+) -> Region | None:
+    """What GrabCut finds in growing squares around (x, y): the first blob that stays inside its square
+    and clearly stands out from the pixels around it (a part of a larger ship does not), else the blob
+    that stands out best, if any does at all."""
+    shape = image.shape[:2]
+    best: tuple[float, Region] | None = None
+    for half in (12, 24, 48, 96, 160):
+        square = _around(x, y, half, shape)
+        window = square.grow(max(half // 2, 6), shape)
+        trimap = np.full((window.height, window.width), cv2.GC_BGD, np.uint8)
+        trimap[
+            square.y0 - window.y0 : square.y1 - window.y0, square.x0 - window.x0 : square.x1 - window.x0
+        ] = cv2.GC_PR_FGD
+        found = _grabcut(image, window, trimap, [Click(x, y)], options, side=64)
+        if found is None:
+            continue
+        blob = _blob_at(found, x - window.x0, y - window.y0)
+        if blob is None:
+            continue
+        if _touches_inner_border(blob, square, window) or blob.sum() >= 0.6 * square.area:
+            continue
+        score = _contrast(image, window, blob)
+        if score >= 2.5:
+            return window, blob
+        if score >= min_contrast and (best is None or score > best[0]):
+            best = (score, (window, blob))
+    return None if best is None else best[1]
+
+
+def _flood_prior(image: np.ndarray, x: int, y: int, options: SegmentOptions) -> Region | None:
+    """A colour flood fill in Lab from (x, y), with the widest tolerance that does not leak."""
+    window = _around(x, y, 128, image.shape[:2])
+    lab = cv2.cvtColor(
+        cv2.GaussianBlur(np.ascontiguousarray(image[window.slices]), (3, 3), 0), cv2.COLOR_RGB2Lab
+    )
+    lx, ly = x - window.x0, y - window.y0
+    best: np.ndarray | None = None
+    area = 0
+    for tolerance in (4, 6, 9, 12, 16, 20):
+        mask = np.zeros((lab.shape[0] + 2, lab.shape[1] + 2), np.uint8)
+        diff = (tolerance,) * 3
+        flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+        grown, _, _, _ = cv2.floodFill(lab, mask, (lx, ly), 0, diff, diff, flags)
+        region = mask[1:-1, 1:-1].view(bool)
+        leaked = region[0].any() or region[-1].any() or region[:, 0].any() or region[:, -1].any()
+        if leaked or (area and grown > 4 * area + 50):
+            break
+        best, area = region.copy(), grown
+    if best is None:
+        return None
+    blob = cv2.morphologyEx(best.view(np.uint8), cv2.MORPH_CLOSE, _SQUARE3).view(bool)
+    return (window, blob) if _contrast(image, window, blob) >= 1.0 else None
+
+
+def _contrast(image: np.ndarray, window: Box, blob: np.ndarray) -> float:
+    """How much the blob's colour stands out from a 4-px ring around it: the distance of their mean Lab
+    colours over the ring's own spread (0 when under 10 Lab units: a patch of sea, not a ship)."""
+    if blob.sum() < 3:
+        return 0.0
+    mask = blob.view(np.uint8)
+    ring = (cv2.dilate(mask, _SQUARE5, iterations=2) > 0) & ~(cv2.dilate(mask, _SQUARE3) > 0)
+    if ring.sum() < 8:
+        return 0.0
+    lab = cv2.cvtColor(np.ascontiguousarray(image[window.slices]), cv2.COLOR_RGB2Lab).astype(np.float32)
+    inner, outer = lab[blob], lab[ring]
+    gap = float(np.linalg.norm(inner.mean(axis=0) - outer.mean(axis=0)))
+    spread = float(np.sqrt(outer.var(axis=0).sum()))
+    return 0.0 if gap < 10.0 else gap / max(spread, 1.0)
+
+
+def _click_region(lab: np.ndarray, x: int, y: int, options: SegmentOptions) -> np.ndarray | None:
+    """The pixels of the click's own colour around it (a tight flood fill within ``click_reach``):
+    what a click says for certain. None when the colour runs on past the reach (no edge to stop it)."""
+    reach = options.click_reach
+    if reach <= 0:
+        return None
+    h, w = lab.shape[:2]
+    y0, y1, x0, x1 = max(y - reach, 0), min(y + reach + 1, h), max(x - reach, 0), min(x + reach + 1, w)
+    part = np.ascontiguousarray(lab[y0:y1, x0:x1])
+    mask = np.zeros((part.shape[0] + 2, part.shape[1] + 2), np.uint8)
+    diff = (options.click_tolerance,) * 3
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    cv2.floodFill(part, mask, (x - x0, y - y0), 0, diff, diff, flags)
+    found = mask[1:-1, 1:-1].view(bool)
+    inner = (y0 > 0 and found[0].any()) or (y1 < h and found[-1].any())
+    if inner or (x0 > 0 and found[:, 0].any()) or (x1 < w and found[:, -1].any()):
+        return None
+    region = np.zeros((h, w), bool)
+    region[y0:y1, x0:x1] = found
+    return region
+
+
+# --- the steps -------------------------------------------------------------------------------------------
+def _grabcut(
+    image: np.ndarray,
+    window: Box,
+    trimap: np.ndarray,
+    clicks: Sequence[Click],
+    options: SegmentOptions,
+    *,
+    side: int | None = None,
+) -> np.ndarray | None:
+    """GrabCut on ``image[window]`` from ``trimap`` (GC_* values, the window's shape; clicks are drawn in
+    as hard constraints), shrunk to ``side`` pixels at most; the ship pixels at full size, or None."""
+    crop = np.ascontiguousarray(image[window.slices])
+    h, w = trimap.shape
+    scale = min(1.0, (side or options.max_side) / max(h, w))
+    if scale < 1.0:
+        size = (max(round(w * scale), 2), max(round(h * scale), 2))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        small = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
+    else:
+        small = trimap.copy()
+    radius = max(1, round(options.click_radius * scale))
+    for click in clicks:
+        cx, cy = int((click.x - window.x0 + 0.5) * scale), int((click.y - window.y0 + 0.5) * scale)
+        if 0 <= cx < small.shape[1] and 0 <= cy < small.shape[0]:
+            cv2.circle(small, (cx, cy), radius, cv2.GC_FGD if click.positive else cv2.GC_BGD, -1)
+    small[0, :] = small[-1, :] = small[:, 0] = small[:, -1] = cv2.GC_BGD
+    probable = (small == cv2.GC_PR_FGD) | (small == cv2.GC_FGD)
+    if not probable.any() or probable.all():
+        return None
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(crop, small, None, bgd, fgd, options.iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
+    except cv2.error:  # a colour model with no pixels (a trimap of one kind): no answer
+        return None
+    ship = ((small == cv2.GC_FGD) | (small == cv2.GC_PR_FGD)).astype(np.uint8)
+    if scale < 1.0:
+        ship = (cv2.resize(ship.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5).view(
+            np.uint8
+        )
+    ship = ship.view(bool)
+    ship &= trimap != cv2.GC_BGD  # hard constraints hold at full size too
+    ship |= trimap == cv2.GC_FGD
+    return ship
+
+
+def _keep_clicked(ship: np.ndarray, clicks: Sequence[Click], window: Box) -> np.ndarray:
+    """The 8-connected blobs of ``ship`` that hold a positive click."""
+    n, blobs = cv2.connectedComponents(ship.view(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    for click in clicks:
+        x, y = click.pixel
+        if click.positive and window.y0 <= y < window.y1 and window.x0 <= x < window.x1:
+            keep[blobs[y - window.y0, x - window.x0]] = True
+    keep[0] = False
+    return keep[blobs]
+
+
+def _cut_negatives(image: np.ndarray, ship: np.ndarray, seeds: np.ndarray, window: Box) -> np.ndarray:
+    """Hand the parts of ``ship`` nearer (by a marker watershed on colour) to a negative click to the sea.
+
+    ``seeds`` (the window's shape) is 1 where a positive click holds, 2 where a negative one does; a
+    negative click's own pixels are already out of ``ship``, so the ship pixels around them are its seeds.
+    """
+    against = cv2.dilate((seeds == 2).view(np.uint8), _SQUARE5).view(bool) & ship
+    if not against.any():
+        return ship
+    markers = np.where(ship, 0, 3).astype(np.int32)
+    markers[against] = 2
+    markers[(seeds == 1) & ship] = 1
+    smooth = cv2.GaussianBlur(np.ascontiguousarray(image[window.slices]), (3, 3), 0)
+    cv2.watershed(smooth, markers)
+    kept = markers == 1
+    # The watershed's dividing lines go to the ship only where they border what it keeps.
+    lines = (markers == -1) & (cv2.dilate(kept.view(np.uint8), _SQUARE3) > 0)
+    return ship & (kept | lines)
+
+
+def _push_rim(
+    image: np.ndarray, ship: np.ndarray, window: Box, alpha_min: float, allowed: np.ndarray
+) -> np.ndarray:
+    """Add the pixels just outside ``ship`` whose colour is at least ``alpha_min`` of the way from the
+    local sea colour to the local ship colour (the anti-aliased rim of the hull)."""
+    colour = image[window.slices].astype(np.float32)
+    mask8 = ship.view(np.uint8)
+    core = cv2.erode(mask8, _SQUARE3).astype(np.float32)
+    if not core.any():
+        core = mask8.astype(np.float32)
+    sea = 1.0 - cv2.dilate(mask8, _SQUARE5).astype(np.float32)
+    ring = (cv2.dilate(mask8, _SQUARE3) > 0) & ~ship & allowed
+    if not ring.any():
+        return ship
+
+    def local_mean(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        total = cv2.blur(weight, (7, 7), borderType=cv2.BORDER_REFLECT)
+        sums = cv2.blur(colour * weight[..., None], (7, 7), borderType=cv2.BORDER_REFLECT)
+        return sums / (total[..., None] + 1e-6), total
+
+    hull, hull_w = local_mean(core)
+    water, water_w = local_mean(sea)
+    d = hull - water
+    den = (d * d).sum(axis=2)
+    alpha = ((colour - water) * d).sum(axis=2) / (den + 1e-6)
+    add = ring & (hull_w > 1e-3) & (water_w > 1e-3) & (den > 100.0) & (alpha >= alpha_min)
+    return ship | add
+
+
+# --- the tool --------------------------------------------------------------------------------------------
+def _inside(click: Click, shape: Sequence[int]) -> bool:
+    x, y = click.pixel
+    return 0 <= x < int(shape[1]) and 0 <= y < int(shape[0])
+
+
+def segment_clicks(
+    image: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    probability: np.ndarray | None = None,
+    box: Box | None = None,
+    base: Region | None = None,
+    blocked: Region | None = None,
+    options: SegmentOptions = DEFAULT_OPTIONS,
+    cache: PriorCache | None = None,
+    force: bool = False,
+) -> Region | None:
+    """The ship the clicks describe, as a box and a bool mask of it (None: nothing found).
+
+    ``image`` is (H, W, 3) uint8 RGB; ``probability`` an (H, W) map (uint8 levels or floats in [0, 1])
+    or None (image only). ``box`` limits the ship to a rectangle; ``base`` (box, mask) is what the ship
+    was before the clicks (it counts as "probably ship"); ``blocked`` (box, mask) are pixels the ship
+    may not take (other ships). Clicks outside the image are ignored. ``cache`` keeps each click's prior
+    between reruns with more clicks (the same image and map: see :class:`ClickSession`).
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise TypeError("the image must be (H, W, 3) uint8 RGB")
+    shape = image.shape[:2]
+    if probability is not None and probability.shape[:2] != shape:
+        raise ValueError(f"probability map {probability.shape} does not match the image {shape}")
+    clicks = [c for c in clicks if _inside(c, shape)]
+    if box is not None:
+        box = box.clip(shape)
+        if box.empty:
+            return None
+    positives = [c for c in clicks if c.positive]
+    if not positives and box is None and base is None:
+        return None
+
+    # 1. priors, and the window that holds them and the clicks
+    priors: list[Region] = []
+    if base is not None and base[1].any():
+        priors.append(base)
+    alone: list[Click] = []  # positive clicks with nothing of their own there
+    for click in positives:
+        x, y = click.pixel
+        if _near(priors, x, y, 0):
+            continue
+        key = (x, y, probability is not None, options)
+        if cache is not None and key in cache and (cache[key] is not None or not force):
+            prior = cache[key]
+        else:
+            prior = _model_prior(probability, x, y, options) if probability is not None else None
+            if prior is None:
+                guess = _grabcut_prior if options.fallback == "grabcut" else _flood_prior
+                prior = guess(image, x, y, options)
+            if prior is None and force:
+                prior = _grabcut_prior(image, x, y, options, min_contrast=0.0)
+            if cache is not None and (prior is not None or not force):
+                cache[key] = prior
+        if prior is not None and prior[1].any():
+            priors.append(prior)
+        else:
+            alone.append(click)
+    if positives and not priors and box is None:
+        return None  # neither the model nor the image sees anything at the clicks
+    reach = max(options.click_reach, 8)
+    far = [c for c in alone if box is None and not force and not _near(priors, *c.pixel, reach)]
+    if far:
+        x, y = far[0].pixel
+        raise EditError(f"no ship found at ({x}, {y}), nor next to the ship: click on the ship")
+    if box is not None:
+        window = box.grow(max(options.min_margin, round(0.2 * max(box.height, box.width))), shape)
+    else:
+        xs = [c.pixel[0] for c in clicks]
+        ys = [c.pixel[1] for c in clicks]
+        window = Box(min(ys), max(ys) + 1, min(xs), max(xs) + 1) if clicks else Box(0, 0, 0, 0)
+        for prior_box, mask in priors:
+            rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+            tight = Box(
+                prior_box.y0 + rows[0],
+                prior_box.y0 + rows[-1] + 1,
+                prior_box.x0 + cols[0],
+                prior_box.x0 + cols[-1] + 1,
+            )
+            window = window.union(tight)
+        if window.empty:
+            return None
+        grow_by = max(options.min_margin, round(options.margin * max(window.height, window.width)))
+        window = window.grow(grow_by, shape)
+
+    # 2. the trimap of the window, and GrabCut
+    trimap = np.full((window.height, window.width), cv2.GC_PR_BGD, np.uint8)
+    for prior_box, mask in priors:
+        _paste(trimap, window, prior_box, mask, cv2.GC_PR_FGD)
+    no_go = np.zeros(trimap.shape, bool)
+    if blocked is not None:
+        _paste(no_go, window, blocked[0], blocked[1], True)
+    if box is not None:
+        inside = np.zeros(trimap.shape, bool)
+        inside[box.y0 - window.y0 : box.y1 - window.y0, box.x0 - window.x0 : box.x1 - window.x0] = True
+        if not priors:
+            # The model's ship in the box, else GrabCut's own start: the box is "probably ship".
+            model = None
+            if probability is not None:
+                level = int(options.relative_floor * 255)
+                model = inside & (_levels(probability, window) > level)
+            trimap[model if model is not None and model.any() else inside] = cv2.GC_PR_FGD
+        trimap[~inside] = cv2.GC_BGD
+    seeds = np.zeros(trimap.shape, np.uint8)
+    lab = cv2.cvtColor(
+        cv2.GaussianBlur(np.ascontiguousarray(image[window.slices]), (3, 3), 0), cv2.COLOR_RGB2Lab
+    )
+    for click in clicks:
+        x, y = click.pixel
+        if window.x0 <= x < window.x1 and window.y0 <= y < window.y1:
+            kind = 1 if click.positive else 2
+            cv2.circle(seeds, (x - window.x0, y - window.y0), options.click_radius, kind, -1)
+            region = _click_region(lab, x - window.x0, y - window.y0, options)
+            if region is not None:
+                seeds[region] = kind
+    trimap[seeds == 1] = cv2.GC_FGD
+    trimap[seeds == 2] = cv2.GC_BGD
+    trimap[no_go] = cv2.GC_BGD
+    ship = _grabcut(image, window, trimap, clicks, options)
+    if ship is None:
+        return None
+    # 3. the clicked blobs, minus what the negative clicks claim
+    if positives:
+        ship = _keep_clicked(ship, clicks, window)
+    ship = _cut_negatives(image, ship, seeds, window)
+    if not ship.any():
+        return None
+    # 4. the anti-aliased rim
+    if options.rim_alpha > 0:
+        allowed = ~no_go
+        if box is not None:
+            allowed &= inside
+        ship = _push_rim(image, ship, window, options.rim_alpha, allowed)
+    return window, ship
+
+
+def _near(regions: Sequence[Region], x: int, y: int, reach: int) -> bool:
+    """Whether a pixel of one of the regions lies within ``reach`` pixels (a square) of (x, y)."""
+    for box, mask in regions:
+        y0, y1 = max(y - reach - box.y0, 0), min(y + reach + 1 - box.y0, box.height)
+        x0, x1 = max(x - reach - box.x0, 0), min(x + reach + 1 - box.x0, box.width)
+        if y0 < y1 and x0 < x1 and mask[y0:y1, x0:x1].any():
+            return True
+    return False
+
+
+def _paste(target: np.ndarray, window: Box, box: Box, mask: np.ndarray, value: object) -> None:
+    """``target[box ∩ window] = value`` where ``mask`` (of ``box``'s shape) is True."""
+    y0, y1 = max(box.y0, window.y0), min(box.y1, window.y1)
+    x0, x1 = max(box.x0, window.x0), min(box.x1, window.x1)
+    if y0 >= y1 or x0 >= x1:
+        return
+    part = mask[y0 - box.y0 : y1 - box.y0, x0 - box.x0 : x1 - box.x0]
+    target[y0 - window.y0 : y1 - window.y0, x0 - window.x0 : x1 - window.x0][part] = value
+
+
+def click_segment(
+    labels: np.ndarray,
+    label: int,
+    image: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    probability: np.ndarray | None = None,
+    box: Box | None = None,
+    base: Region | None = None,
+    options: SegmentOptions = DEFAULT_OPTIONS,
+    cache: PriorCache | None = None,
+    force: bool = False,
+) -> Atom | None:
+    """Make ship ``label`` what ``clicks`` describe (see :func:`segment_clicks`): its pixels outside the
+    new mask go back to the sea, and the mask's background pixels join it; other ships keep theirs.
+
+    ``force``: a click where nothing stands out still gives what GrabCut finds there (the viewer sets it
+    for a second click on the spot where the first found nothing).
+
+    Returns the undo atom (None when nothing changed). Raises :class:`EditError` when the clicks find
+    no ship (a click on open sea where the model sees nothing).
+    """
+    check_labels(labels)
+    label = check_label(label)
+    if image.shape[:2] != labels.shape:
+        raise ValueError(f"image {image.shape[:2]} does not match the label image {labels.shape}")
+    if not any(_inside(c, labels.shape) for c in clicks) and box is None:
+        return None
+    old_box = label_box(labels, label)
+    found = segment_clicks(
+        image,
+        clicks,
+        probability=probability,
+        box=box,
+        base=base,
+        blocked=_others(labels, label, clicks, box, base, old_box),
+        options=options,
+        cache=cache,
+        force=force,
+    )
+    if found is None:
+        if old_box is None:
+            raise EditError("no ship found there: click on a ship, or drag a box around it")
+        found = (old_box, np.zeros((old_box.height, old_box.width), bool))
+    window, ship = found
+    area = window.union(old_box)
+    region = labels[area.slices]
+    new_mask = np.zeros(region.shape, bool)
+    _paste(new_mask, area, window, ship, True)
+    target = (region == label) != new_mask
+    target &= (region == 0) | (region == label)
+    values = np.where(new_mask, label, 0).astype(np.int32)
+    return write_where(labels, area, target, values[target])
+
+
+def _others(
+    labels: np.ndarray,
+    label: int,
+    clicks: Sequence[Click],
+    box: Box | None,
+    base: Region | None,
+    old_box: Box | None,
+) -> Region:
+    """Other ships' pixels in a generous box around everything the segmentation may look at."""
+    shape = labels.shape
+    reach = Box.full(shape)
+    inside = [c.pixel for c in clicks if _inside(c, shape)]
+    if inside:
+        xs, ys = [p[0] for p in inside], [p[1] for p in inside]
+        reach = Box(min(ys), max(ys) + 1, min(xs), max(xs) + 1).grow(2 * DEFAULT_OPTIONS.model_reach, shape)
+    for extra in (box, base[0] if base is not None else None, old_box):
+        if extra is not None:
+            reach = reach.union(extra.clip(shape))
+    region = labels[reach.slices]
+    return reach, (region != 0) & (region != label)

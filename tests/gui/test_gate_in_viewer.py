@@ -1,0 +1,45 @@
+"""The bundled model's ship/no-ship gate in the viewer: the status bar shows the image's ship probability,
+an image the gate rejects shows and stores no ships, and its doubt orders the uncertainty queue."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.gui.helpers import wait_for_current, wait_for_images, wait_for_model
+
+pytestmark = pytest.mark.gui
+
+EMPTY, SHIPS = "7839d11bd.jpg", "2dcaa7944.jpg"  # bundled samples: no ship (gate p ~0.002), ten ships
+
+
+def test_the_gate_silences_a_ship_free_image_and_the_status_bar_says_so(qtbot, make_window, tmp_path: Path):
+    from resources import default_model_path, samples_dir
+
+    if not default_model_path("cpu").is_file():
+        pytest.skip("no bundled model")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in (EMPTY, SHIPS):
+        shutil.copy(samples_dir() / name, folder / name)
+    window = make_window()
+    window.start([str(folder)])
+    wait_for_model(qtbot, window, timeout=30_000)
+    assert window.controller.session.has_gate
+    wait_for_images(qtbot, window, 2)
+    wait_for_current(qtbot, window, min(EMPTY, SHIPS), timeout=30_000)
+
+    def shows(name: str) -> str:
+        index = window.controller.catalog.index_of(str(folder / name))
+        window.controller.show_index(index)
+        wait_for_current(qtbot, window, name, timeout=30_000)
+        qtbot.waitUntil(lambda: "p(ship)" in window.status.model_label.text(), timeout=30_000)
+        return window.status.model_label.text()
+
+    text = shows(EMPTY)
+    assert "no ships" in text and "< gate" in text
+    assert not window.controller.current.levels.any()  # the decoder was skipped: an empty map
+    text = shows(SHIPS)
+    assert "no ships" not in text and window.controller.current.levels.any()
