@@ -33,7 +33,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from _event_loop import StallMeter
+from _event_loop import wait_until as wait_for
+from PySide6.QtCore import QSettings, QTimer
 
 import shipviewer._qt  # noqa: F401  (applies the PySide6 work-arounds first)
 from shipviewer._qt.app import create_application
@@ -45,40 +47,8 @@ STALL_TARGET_MS = 100.0
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float) -> None:
-    """Run the event loop until ``predicate()`` holds."""
-    deadline = time.perf_counter() + timeout
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(lambda: loop.quit() if predicate() or time.perf_counter() > deadline else None)
-    timer.start()
-    if not predicate():
-        loop.exec()
-    timer.stop()
-    if not predicate():
-        raise TimeoutError("the viewer did not get there in time")
-
-
-class StallMeter:
-    """A 5 ms timer on the UI thread: the gaps between its ticks are the event loop's stalls."""
-
-    def __init__(self) -> None:
-        self.ticks: list[float] = []
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
-
-    def start(self) -> None:
-        self.ticks = [time.perf_counter()]
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def gaps_ms(self, start: float, end: float) -> np.ndarray:
-        ticks = np.array([t for t in self.ticks if start <= t <= end])
-        return np.diff(ticks) * 1000.0 if ticks.size > 1 else np.zeros(1)
+    """Run the event loop until ``predicate()`` holds (checked every 5 ms)."""
+    wait_for(predicate, timeout, interval_ms=5)
 
 
 def prepare(root: Path, images: int, seed: int) -> Path:

@@ -26,14 +26,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+from _event_loop import StallMeter, wait_until
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget
 
 import shipviewer._qt  # noqa: F401  (applies the PySide6 work-arounds first)
@@ -104,44 +104,6 @@ def synthetic_model(path: Path, width: int = 16, layers: int = 4) -> Path:
     entry.key, entry.value = "shipviewer.name", "bench-conv"
     onnx.save(model, str(path))
     return path
-
-
-# --- waiting on the event loop ------------------------------------------------------------------------
-def wait_until(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
-    """Run the event loop (sleeping between checks) until ``predicate()`` holds."""
-    deadline = time.perf_counter() + timeout
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.setInterval(1)
-    timer.timeout.connect(lambda: loop.quit() if predicate() or time.perf_counter() > deadline else None)
-    timer.start()
-    if not predicate():
-        loop.exec()
-    timer.stop()
-    if not predicate():
-        raise TimeoutError("the viewer did not get there in time")
-
-
-class StallMeter:
-    """A 5 ms timer on the UI thread; the longest gap between its ticks is the longest stall."""
-
-    def __init__(self) -> None:
-        self.ticks: list[float] = []
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
-
-    def __enter__(self) -> StallMeter:
-        self.ticks = [time.perf_counter()]
-        self.timer.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.timer.stop()
-
-    def gaps_ms(self) -> np.ndarray:
-        return np.diff(np.array(self.ticks)) * 1000.0
 
 
 def line(name: str, ours: str, reference: str, target: str, ok: bool) -> None:

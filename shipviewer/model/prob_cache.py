@@ -45,14 +45,17 @@ def threshold_level(threshold: float) -> int:
     """The level L such that ``levels > L`` is exactly ``dequantize(levels) > threshold``.
 
     ``floor(threshold · 255)`` is off by one where the threshold falls on the grid: 0.4 · 255 = 102, and
-    level 102 dequantizes (in float32) to 0.40000001 > 0.4 — so the level is checked both ways.
+    level 102 dequantizes (in float32) to 0.40000001 > 0.4 — so the level is checked both ways, in float32
+    (1/3 in float32 equals level 85's value, so level 85 is *not* above it).
     """
     threshold = min(max(float(threshold), 0.0), 1.0)
     level = int(np.floor(threshold * 255.0 + 1e-6))
     step = np.float32(1.0 / 255.0)
-    while level >= 0 and float(np.float32(level) * step) > threshold:
+    # Compared in float32, as numpy compares a float32 map with a Python float (NEP 50: the scalar is cast).
+    limit = np.float32(threshold)
+    while level >= 0 and np.float32(level) * step > limit:
         level -= 1
-    while level < 255 and float(np.float32(level + 1) * step) <= threshold:
+    while level < 255 and np.float32(level + 1) * step <= limit:
         level += 1
     return level
 

@@ -116,5 +116,6 @@ def test_threshold_level_agrees_with_the_dequantized_map_on_and_off_the_grid() -
 
     levels = np.arange(256, dtype=np.uint8)
     for threshold in [*np.linspace(0.0, 1.0, 1001), 0.4, 102 / 255, 0.5, 0.2]:
-        expected = dequantize(levels) > threshold
+        # As the product compares: a float32 map against a Python float (NEP 50 casts it to float32).
+        expected = dequantize(levels) > float(threshold)
         assert np.array_equal(levels > threshold_level(float(threshold)), expected), threshold
