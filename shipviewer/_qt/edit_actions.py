@@ -33,7 +33,18 @@ TOOL_KEYS: dict[Tool, tuple[str, str]] = {
     Tool.WATERSHED: ("&Watershed Split (click each ship)", "J"),
 }
 # Tool bar button texts where the menu text is long.
-SHORT_TEXT = {Tool.CLICK: "Click", Tool.TAKE: "Take Ship", Tool.WATERSHED: "Watershed"}
+# Tool bar texts, short so that the whole edit bar fits a 1280-px window (the menus keep the full names).
+SHORT_TEXT = {
+    Tool.SELECT: "Select",
+    Tool.POLYGON_ADD: "Polygon +",
+    Tool.POLYGON_CUT: "Polygon −",
+    Tool.FILL: "Fill",
+    Tool.DELETE: "Delete",
+    Tool.SPLIT: "Split",
+    Tool.CLICK: "Click",
+    Tool.TAKE: "Take",
+    Tool.WATERSHED: "Watershed",
+}
 
 
 class CsvDialogs(Protocol):

@@ -1,5 +1,6 @@
 """Where a folder's session store lives: ``FOLDER/.shipviewer/session.sqlite``, or for a folder we cannot
-write to, the user data directory (``…/shipviewer/sessions/<hash of the folder path>/session.sqlite``).
+write to (and for the bundled samples), the user data directory
+(``…/shipviewer/sessions/<hash of the folder path>/session.sqlite``).
 
 The data directory follows each platform's convention (what ``platformdirs`` would say, without the
 dependency): ``$XDG_DATA_HOME`` or ``~/.local/share`` on Linux, ``~/Library/Application Support`` on
@@ -59,6 +60,17 @@ def _can_write(directory: Path) -> bool:
     return True
 
 
+def _shipped(folder: Path) -> bool:
+    """Whether ``folder`` is one of the files that ship with ShipViewer (the bundled samples): those are
+    never written to, even where the install is writable, so every user and test starts from them clean."""
+    import resources
+
+    try:
+        return folder.resolve().is_relative_to(Path(resources.__file__).resolve().parent)
+    except OSError:
+        return False
+
+
 def folder_key(folder: Path) -> str:
     """A short stable name for a folder: blake2b of its resolved path."""
     return hashlib.blake2b(str(folder.resolve()).encode("utf-8"), digest_size=8).hexdigest()
@@ -86,7 +98,8 @@ def locate_store(folder: str | os.PathLike[str]) -> Path:
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder}: no such folder")
     local = folder / STORE_DIR
-    if _can_write(local) and (not (local / STORE_FILE).exists() or os.access(local / STORE_FILE, os.W_OK)):
+    writable = not (local / STORE_FILE).exists() or os.access(local / STORE_FILE, os.W_OK)
+    if not _shipped(folder) and _can_write(local) and writable:
         return local / STORE_FILE
     fallback = user_data_dir() / "sessions" / folder_key(folder)
     fallback.mkdir(parents=True, exist_ok=True)

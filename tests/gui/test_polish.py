@@ -109,6 +109,19 @@ def test_the_review_tool_bar_is_whole_at_1280_px(qtbot, make_window, model, fold
     assert not extension or not extension[0].isVisible()
 
 
+def test_the_edit_tool_bar_is_whole_at_1280_px(qtbot, make_window, model, folder) -> None:
+    from PySide6.QtWidgets import QToolBar
+
+    window = opened(qtbot, make_window, model, folder, resize=False)
+    window.resize(1280, 860)
+    qtbot.waitUntil(lambda: window.width() == 1280)
+    qtbot.wait(50)
+    bar = window.findChild(QToolBar, "edit-toolbar")
+    assert bar is not None and bar.isVisible()
+    extension = [b for b in bar.findChildren(QToolButton) if b.objectName() == "qt_toolbar_ext_button"]
+    assert not extension or not extension[0].isVisible()  # nothing hidden behind "»"
+
+
 def test_reopening_returns_to_the_image_brush_and_order_of_last_time(
     qtbot, make_window, model, folder, tmp_path
 ) -> None:

@@ -397,3 +397,15 @@ def test_documents_beyond_the_memory_budget_are_closed_but_saved(folder: Path) -
             docs[image_id].end_stroke()
         assert ws.document("c.png") is docs["c.png"] and ws.document("a.jpg") is not docs["a.jpg"]
         assert ws.document("a.jpg").ships() == docs["a.jpg"].ships()
+
+
+def test_the_bundled_samples_are_never_written_to(tmp_path, monkeypatch) -> None:
+    from resources import samples_dir
+    from shipviewer.session.location import STORE_DIR, locate_store
+
+    monkeypatch.setenv("SHIPVIEWER_DATA_DIR", str(tmp_path / "data"))
+    before = sorted(p.name for p in samples_dir().iterdir())
+    store = locate_store(samples_dir())
+    assert store.is_relative_to(tmp_path / "data")
+    assert not (samples_dir() / STORE_DIR).exists()
+    assert sorted(p.name for p in samples_dir().iterdir()) == before
