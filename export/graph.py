@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from shipviewer.model.metadata import GATE_OUTPUT, GATE_THRESHOLD_INPUT
+
 
 def nearest_upsampling_layer() -> type:
     """A Keras layer equal to ``UpSampling2D(2, interpolation="nearest")`` that converts to one ONNX
@@ -187,10 +189,6 @@ def pin_resize_layout(proto: Any) -> int:
         del graph.node[:]
         graph.node.extend(nodes)
     return pinned
-
-
-GATE_OUTPUT = "ship"
-GATE_THRESHOLD_INPUT = "gate_threshold"
 
 
 def _producers(graph: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from shipviewer.model.metadata import ModelMetadata
+from shipviewer.model.metadata import DEFAULT_GATE_THRESHOLD, ModelMetadata
 
 from .graph import GATE_OUTPUT, count_ops, export_ready_clone, gate_decoder, tidy_graph, upsample_factors
 
@@ -32,7 +32,6 @@ __all__ = [
 
 DEFAULT_OPSET = 17
 FP32_TOLERANCE = 1e-4
-DEFAULT_GATE_THRESHOLD = 0.5
 
 
 class ParityError(RuntimeError):

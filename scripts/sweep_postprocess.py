@@ -29,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from shipviewer.airbus.annotations import atomic_write_text
 from shipviewer.airbus.images import read_image
 from shipviewer.airbus.metrics import score_dataset
 from shipviewer.model.inference import InferenceSession
@@ -99,8 +100,14 @@ def main() -> int:
             for min_size in args.min_sizes:
                 pred = {
                     i: []
-                    if gate is not None and ship_probability[i] < gate
-                    else probability_to_ships(p.astype(np.float32), threshold, min_size)
+                    # float32, as the runtime compares (InferenceSession.run_gated, the graph's If)
+                    if gate is not None and np.float32(ship_probability[i]) < np.float32(gate)
+                    else probability_to_ships(
+                        p.astype(np.float32),
+                        threshold,
+                        min_size,
+                        split_touching=session.metadata.split_touching,
+                    )
                     for i, p in probabilities.items()
                 }
                 report = score_dataset(truth, pred)
@@ -147,7 +154,7 @@ def main() -> int:
         if best[4] is not None:
             validation["gate_threshold"] = best[4]
         config["validation"] = validation
-        args.record.write_text(json.dumps(config, indent=2))
+        atomic_write_text(args.record, json.dumps(config, indent=2))
         print(f"recorded in {args.record}")
     return 0
 

@@ -57,17 +57,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--force", action="store_true", help="overwrite a config.json beside --out")
     parser.add_argument("--name", default=None, help="model name for the config.json written beside --out")
     parser.add_argument("--training-data", default="", help="what the SegNet was trained on (config.json)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
+    from shipviewer.airbus.annotations import atomic_write_text
     from training.data import locate, read_ships
     from training.model import GATE_NAME, build_segnet
 
     keras.utils.set_random_seed(args.seed)
     base = keras.models.load_model(args.base, compile=False)
+    if any(type(layer).__name__ == "BatchNormalization" for layer in base.layers):
+        raise SystemExit(
+            f"{args.base}: has batch normalisation; export it to ONNX and read it back with "
+            "scripts/keras_from_onnx.py first (the gate is fitted on the folded network)"
+        )
+    config_path = args.out.parent / "config.json"
+    if config_path.exists() and not args.force:
+        raise SystemExit(f"{config_path} exists (a training run's?): choose another --out folder or --force")
     model = build_segnet(width=args.width, batch_norm=False, gate=True)
     for layer in base.layers:
         if layer.weights:
@@ -89,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     head_in = keras.Input((x_train.shape[1],))
     head = keras.Model(head_in, model.get_layer(GATE_NAME)(model.get_layer("gate_dense")(head_in)))
     positive = float(y_train.mean())
+    if not 0.0 < positive < 1.0:
+        raise SystemExit(
+            f"{args.train}: the gate needs images with and without ships (share with: {positive})"
+        )
     weights = {0: 0.5 / (1 - positive), 1: 0.5 / positive}  # balanced classes: the threshold is tuned later
     head.compile(keras.optimizers.Adam(1e-3), keras.losses.BinaryCrossentropy(), metrics=["accuracy"])
     # The features are unnormalised ReLU activations: the head is fitted on features / scale, and the
@@ -127,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         "gate": {**report, "base": str(args.base), "val_data": str(args.val)},
         "validation": {"gate_accuracy": report["val_accuracy"]},
     }
-    (args.out.parent / "config.json").write_text(json.dumps(config, indent=2))
+    atomic_write_text(config_path, json.dumps(config, indent=2))
     print(f"{args.out}: gated SegNet written")
     return 0
 

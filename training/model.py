@@ -14,6 +14,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from shipviewer.model.metadata import GATE_OUTPUT
+
 from .sizes import N_POOLINGS, check_size
 
 ENCODER_FILTERS: tuple[int, ...] = (32, 32, 64, 64, 512)
@@ -26,7 +28,7 @@ assert len(ENCODER_FILTERS) == len(DECODER_FILTERS) == N_POOLINGS
 BN_MOMENTUM = 0.9
 INPUT_NAME = "image"
 OUTPUT_NAME = "probability"
-GATE_NAME = "ship"
+GATE_NAME = GATE_OUTPUT  # the ONNX output keeps the Keras layer's name
 GATE_UNITS = 64
 
 

@@ -16,6 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
+from shipviewer.model.metadata import DEFAULT_GATE_THRESHOLD
+
 from .errors import TrainingError
 from .preprocess import preprocess
 from .sizes import check_size
@@ -56,7 +58,8 @@ class KerasPredictor:
 
         self.model = keras.models.load_model(path, compile=False)
         self.gated = len(self.model.outputs) == 2
-        self.gate_threshold = (0.5 if gate_threshold is None else gate_threshold) if self.gated else None
+        default = DEFAULT_GATE_THRESHOLD if gate_threshold is None else gate_threshold
+        self.gate_threshold = default if self.gated else None
         gate = f", ship/no-ship gate at {self.gate_threshold}" if self.gated else ""
         self.description = f"{path} (Keras, {self.model.count_params():,} parameters{gate})"
         self.recommended = None

@@ -57,7 +57,7 @@ class ClickTools(QObject):
         if doc is None or current.rgb is None or current.rgb.shape[:2] != doc.shape:
             self.edit.message.emit("Click to segment: no image to edit (open a folder)")
             return None
-        levels = current.levels
+        levels = self.edit.viewer.full_levels()
         if levels is not None and levels.shape != doc.shape:
             levels = None
         return current.rgb, levels
@@ -106,7 +106,7 @@ class ClickTools(QObject):
             return
         finally:
             self.markers_changed.emit()
-        source = "model and image" if levels is not None else "image only, no model map"
+        source = "model and image" if levels is not None and levels.any() else "image only, no model map"
         if change is None:
             self.edit.message.emit(f"Click to segment: ship {label} unchanged")
         else:
@@ -232,7 +232,8 @@ class ClickTools(QObject):
             return
         current = self.edit.viewer.current
         image = current.rgb if current.rgb is not None and current.rgb.shape[:2] == doc.shape else None
-        levels = current.levels if current.levels is not None and current.levels.shape == doc.shape else None
+        full = self.edit.viewer.full_levels()
+        levels = full if full is not None and full.shape == doc.shape else None
         before = doc.n_ships
         try:
             change = doc.watershed_split(label, seeds=seeds, image=image, probability=levels)

@@ -22,7 +22,7 @@ from shipviewer.airbus.annotations import CsvError, ReadResult, read_csv
 from shipviewer.airbus.images import read_image
 from shipviewer.model.inference import InferenceSession
 from shipviewer.model.lru import ByteLRU
-from shipviewer.model.prob_cache import ProbabilityCache, image_key
+from shipviewer.model.prob_cache import ProbabilityCache, image_key, quantize
 from shipviewer.viewer.catalog import Catalog, CatalogView
 from shipviewer.viewer.current_image import CurrentImage
 from shipviewer.viewer.scan import sort_paths
@@ -58,6 +58,7 @@ class ViewerController(QObject):
         super().__init__(parent)
         self.device = device
         self.ship_probabilities: dict[str, float] = {}  # image path → the gate's output, when known
+        self._full_levels: tuple[str, np.ndarray] | None = None  # (path, ungated map) for the tools
         self.catalog = Catalog()
         self.view = CatalogView(self.catalog)
         self.current = CurrentImage()
@@ -337,6 +338,8 @@ class ViewerController(QObject):
         if device is not None:
             self.device = device
         self.message.emit(f"Opening model {Path(path).name}…")
+        self.ship_probabilities.clear()  # the gate's values belong to the model that made them
+        self._full_levels = None
         self.predictor.load_model(os.path.abspath(path), self.device)
 
     def set_device(self, device: str) -> None:
@@ -375,6 +378,21 @@ class ViewerController(QObject):
         ms = self.predictor.last_ms
         timing = "" if math.isnan(ms) else f" · {ms:.0f} ms/image"
         return f"{session.info.name} · {session.device_name}{timing}{self._gate_text()}"
+
+    def full_levels(self) -> np.ndarray | None:
+        """The image on screen's probability map for the editing tools, even where the ship/no-ship gate
+        rejected the image (its shown map is then all zeros, but a user adding a ship the gate missed still
+        wants the model's hint there). Computed on first use for such an image (one decoder run) and kept."""
+        levels, session, path = self.current.levels, self.session, self.current.path
+        if levels is None or session is None or session.gate_threshold is None or levels.any():
+            return levels
+        if self._full_levels is not None and self._full_levels[0] == path:
+            return self._full_levels[1]
+        if self.current.rgb is None:
+            return levels
+        full = quantize(session.probabilities(self.current.rgb))
+        self._full_levels = (path, full)
+        return full
 
     def _gate_text(self) -> str:
         """The image on screen's ship probability, for a model with the ship/no-ship gate."""

@@ -32,7 +32,8 @@ from shipviewer.session.workspace import WorkspaceError
 from shipviewer.viewer.current_image import ANNOTATION
 
 Point = tuple[float, float]
-USER_ERRORS = (EditError, WorkspaceError, OSError, ValueError, sqlite3.Error)
+# RuntimeError: an export that finds overlapping ships in the store refuses to write (csvio.export_csv).
+USER_ERRORS = (EditError, WorkspaceError, OSError, ValueError, RuntimeError, sqlite3.Error)
 MAX_PENDING = 256  # predictions kept while a session opens
 MAX_ROWS_LISTED = 200  # bad CSV rows listed in a dialog's details
 FOLLOW_DELAY_MS = 120  # a threshold slider settles this long before the untouched annotation follows it
@@ -552,8 +553,11 @@ class EditController(QObject):
         workspace, image_id = located.workspace, located.image_id
         try:
             probability = dequantize(levels)  # type: ignore[arg-type]
-            options = self.viewer.options
-            ships = probability_to_ships(probability, options.threshold, options.min_size)
+            options, session = self.viewer.options, self.viewer.session
+            split = session is not None and session.metadata.split_touching
+            ships = probability_to_ships(
+                probability, options.threshold, options.min_size, split_touching=split
+            )
             stored = workspace.prediction(image_id)
             if stored is not None and stored.model == model and stored.rles == ships:
                 return  # from the cache, and stored already at these thresholds

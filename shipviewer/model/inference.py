@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from shipviewer.airbus.images import as_rgb_uint8
-from shipviewer.model.metadata import ModelMetadata
+from shipviewer.model.metadata import DEFAULT_GATE_THRESHOLD, GATE_OUTPUT, GATE_THRESHOLD_INPUT, ModelMetadata
 from shipviewer.model.postprocess import probability_to_ships
 
 __all__ = [
@@ -105,8 +105,6 @@ def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
     return starts
 
 
-GATE_OUTPUT = "ship"
-GATE_THRESHOLD_INPUT = "gate_threshold"
 ALWAYS_DECODE = -1.0  # fed as the gate threshold: the decoder runs whatever the gate says
 
 
@@ -287,7 +285,7 @@ class InferenceSession:
         if not self.has_gate:
             return None
         chosen = self.info.metadata.gate_threshold
-        return 0.5 if chosen is None else chosen
+        return DEFAULT_GATE_THRESHOLD if chosen is None else chosen
 
     def run_batch(self, batch: np.ndarray) -> np.ndarray:
         """Raw model call on (N, h, w, 3) uint8 RGB, h and w already fitting the model: (N, h, w) float32.

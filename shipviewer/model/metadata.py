@@ -11,9 +11,14 @@ from dataclasses import asdict, dataclass, fields
 
 from shipviewer.model.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
 
-__all__ = ["PREFIX", "ModelMetadata"]
+__all__ = ["DEFAULT_GATE_THRESHOLD", "GATE_OUTPUT", "GATE_THRESHOLD_INPUT", "PREFIX", "ModelMetadata"]
 
 PREFIX = "shipviewer."
+# The ship/no-ship gate in the graph: its output, the threshold input of the gated decoder, and the
+# threshold assumed when a gated model's metadata names none.
+GATE_OUTPUT = "ship"
+GATE_THRESHOLD_INPUT = "gate_threshold"
+DEFAULT_GATE_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)

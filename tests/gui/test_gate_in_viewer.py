@@ -43,3 +43,14 @@ def test_the_gate_silences_a_ship_free_image_and_the_status_bar_says_so(qtbot, m
     assert not window.controller.current.levels.any()  # the decoder was skipped: an empty map
     text = shows(SHIPS)
     assert "no ships" not in text and window.controller.current.levels.any()
+
+    # The editing tools still get the model's full map of the rejected image (one decoder run, kept).
+    import numpy as np
+
+    from shipviewer.model.prob_cache import quantize
+
+    shows(EMPTY)
+    full = window.controller.full_levels()
+    expected = quantize(window.controller.session.probabilities(window.controller.current.rgb))
+    assert full is not None and np.array_equal(full, expected)
+    assert window.controller.full_levels() is full
