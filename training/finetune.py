@@ -473,6 +473,16 @@ def _make(
 
     write_csv(data_dir / "train.csv", local(split.train))
     write_csv(data_dir / "heldout.csv", local(split.val))
+    # Training reads the images folder (``train_v2/`` in the Kaggle layout); reviewed images elsewhere in the
+    # session's folder are scored but cannot be trained or validated on: say so, and count them.
+    outside = [i for i in (*split.train, *split.val) if not i.startswith(prefix)]
+    counts["outside_images_folder"] = len(outside)
+    if outside:
+        events(
+            "info",
+            text=f"{len(outside)} reviewed image(s) outside {images_dir} are not trained on "
+            f"(e.g. {outside[0]}); they are still scored",
+        )
 
     events("stage", stage="base", text=f"reading the base model {base.name}")
     if settings.threads:  # before TensorFlow does anything: the viewer keeps the other cores
