@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from shipviewer.airbus.annotations import atomic_write_text
     from training.data import locate, read_ships
     from training.model import GATE_NAME, build_segnet
+    from training.train import copy_by_layer_name
 
     keras.utils.set_random_seed(args.seed)
     base = keras.models.load_model(args.base, compile=False)
@@ -79,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if config_path.exists() and not args.force:
         raise SystemExit(f"{config_path} exists (a training run's?): choose another --out folder or --force")
     model = build_segnet(width=args.width, batch_norm=False, gate=True)
-    for layer in base.layers:
-        if layer.weights:
-            model.get_layer(layer.name).set_weights(layer.get_weights())
+    copy_by_layer_name(base, model, args.base)
     features = keras.Model(model.inputs, model.get_layer("gate_pool").output)
     sets = {}
     for name, folder in (("train", args.train), ("val", args.val)):

@@ -139,7 +139,7 @@ def _load_initial_weights(model: keras.Model, path: Path) -> None:
     except Exception as exc:  # Keras raises many kinds for a file that is not a model
         raise ConfigError(f"--init {path}: cannot load a Keras model ({exc})") from exc
     if has_gate(model) and not has_gate(source):
-        _copy_by_layer_name(source, model, path)
+        copy_by_layer_name(source, model, path)
         return
     ours = [tuple(w.shape) for w in model.weights]
     theirs = [tuple(w.shape) for w in source.weights]
@@ -155,7 +155,9 @@ def _load_initial_weights(model: keras.Model, path: Path) -> None:
     model.set_weights(source.get_weights())
 
 
-def _copy_by_layer_name(source: keras.Model, model: keras.Model, path: Path) -> None:
+def copy_by_layer_name(source: keras.Model, model: keras.Model, path: Path) -> None:
+    """Copy every weighted layer of ``source`` into the layer of ``model`` with the same name (a gated model
+    from an ungated one); a layer missing or of another shape is a :class:`ConfigError` naming ``path``."""
     targets = {layer.name: layer for layer in model.layers}
     for layer in source.layers:
         if not layer.weights:

@@ -398,8 +398,14 @@ class InferenceSession:
     ) -> list[str]:
         """Ship instances as RLE strings, with the model's recommended threshold and minimum size; none for
         an image the ship/no-ship gate rejects."""
+        return self.ships_from(self.analyse(image), threshold, min_size)
+
+    def ships_from(
+        self, analysis: Analysis, threshold: float | None = None, min_size: int | None = None
+    ) -> list[str]:
+        """The ships of an :meth:`analyse` result, post-processed as the model's metadata recommends
+        (threshold, minimum size, touching ships split); none where the gate rejected the image."""
         meta = self.info.metadata
-        analysis = self.analyse(image)
         if not analysis.passed:
             return []
         return probability_to_ships(

@@ -87,16 +87,8 @@ def predict_ships(
     min_size: int | None = None,
 ) -> tuple[list[str], float]:
     """The model's ships for one image and how uncertain it was (pure: safe in a worker thread)."""
-    from shipviewer.model.postprocess import probability_to_ships
-
-    meta = session.info.metadata
     analysis = session.analyse(image)  # a gated model: no ships, and no decoder, where its gate says so
-    rles = probability_to_ships(
-        analysis.probability,
-        meta.threshold if threshold is None else threshold,
-        meta.min_size if min_size is None else min_size,
-        split_touching=meta.split_touching,
-    )
+    rles = session.ships_from(analysis, threshold, min_size)
     return rles, uncertainty(analysis.probability, analysis.ship_probability)
 
 
