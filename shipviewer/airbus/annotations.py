@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from shipviewer.airbus import rle as rle_codec
+from shipviewer.airbus.images import unreadable
 
 __all__ = [
     "CsvError",
@@ -103,14 +104,8 @@ def _open_text(path: Path) -> io.TextIOWrapper:
             head = probe.read(_SNIFF_BYTES)
         # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF and quoted newlines.
         handle = path.open("r", encoding="utf-8-sig", newline="")
-    except FileNotFoundError as exc:
-        raise CsvError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise CsvError(f"{path}: is a folder, not a CSV file") from exc
-    except PermissionError as exc:
-        raise CsvError(f"{path}: cannot be read (permission denied)") from exc
     except OSError as exc:
-        raise CsvError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise CsvError(f"{path}: {unreadable(exc, 'a CSV file')}") from exc
     if looks_binary(head):
         handle.close()
         raise CsvError(f"{path}: not a text CSV file (it holds binary data; expected the header '{HEADER}')")

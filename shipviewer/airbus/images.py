@@ -96,6 +96,17 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
+def unreadable(exc: OSError, kind: str) -> str:
+    """Why a file could not be opened, in words (``kind``: what it should have been, "an image")."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"is a folder, not {kind}"
+    if isinstance(exc, PermissionError):
+        return "cannot be read (permission denied)"
+    return f"cannot be read ({exc.strerror or exc})"
+
+
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """An image as (H, W, 3) uint8 RGB; grayscale, alpha and 16-bit files are converted."""
     import cv2
@@ -103,14 +114,8 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     path = Path(path)
     try:
         data = np.fromfile(path, dtype=np.uint8)
-    except FileNotFoundError as exc:
-        raise ImageError(f"{path}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise ImageError(f"{path}: is a folder, not an image") from exc
-    except PermissionError as exc:
-        raise ImageError(f"{path}: cannot be read (permission denied)") from exc
     except OSError as exc:
-        raise ImageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+        raise ImageError(f"{path}: {unreadable(exc, 'an image')}") from exc
     if data.size == 0:
         raise ImageError(f"{path}: empty file (0 bytes)")
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
