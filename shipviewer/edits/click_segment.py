@@ -11,7 +11,8 @@ here". Every click reruns the whole segmentation with all clicks so far as const
 2. ``cv2.grabCut`` in a window around the prior and the clicks (shrunk to ``max_side`` pixels for
    speed): the prior is "probably ship", the rest "probably sea", the clicks and the window border are
    hard constraints, and so are other ships' pixels (never taken) and the outside of a box.
-3. Only the blobs holding a positive click are kept; a marker watershed inside them then hands the
+3. GrabCut's answer is closed (a small disc) and its holes filled, then only the blobs holding a
+   positive click are kept; a marker watershed inside them then hands the
    parts nearer (in colour) to a negative click to the sea, so "not this" removes the region around it.
 4. The outline is pushed out over the anti-aliased rim: a pixel just outside whose colour lies at least
    ``rim_alpha`` of the way from the local sea colour to the local hull colour joins the ship (masks are
@@ -45,6 +46,7 @@ __all__ = [
 FALLBACKS = ("grabcut", "flood")
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
+_SEAM_FACTOR = 2.0  # see _seam
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class SegmentOptions:
     click_reach: int = 12  # ...widened to the pixels of the click's own colour this close to it
     click_tolerance: int = 5  # (Lab units per channel)
     rim_alpha: float = 0.3  # 0 turns the rim step off
+    close: int = 2  # GrabCut's answer closed with a disc of this radius, holes filled (0: off)
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:
@@ -269,6 +272,7 @@ def _grabcut(
     if not probable.any() or probable.all():
         return None
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut seeds its colour models with k-means: the same clicks, the same ship
     try:
         cv2.grabCut(crop, small, None, bgd, fgd, options.iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
     except cv2.error:  # a colour model with no pixels (a trimap of one kind): no answer
@@ -296,7 +300,9 @@ def _keep_clicked(ship: np.ndarray, clicks: Sequence[Click], window: Box) -> np.
     return keep[blobs]
 
 
-def _cut_negatives(image: np.ndarray, ship: np.ndarray, seeds: np.ndarray, window: Box) -> np.ndarray:
+def _cut_negatives(
+    image: np.ndarray, ship: np.ndarray, seeds: np.ndarray, window: Box, negatives: Sequence[Click]
+) -> np.ndarray:
     """Hand the parts of ``ship`` nearer (by a marker watershed on colour) to a negative click to the sea.
 
     ``seeds`` (the window's shape) is 1 where a positive click holds, 2 where a negative one does; a
@@ -311,9 +317,41 @@ def _cut_negatives(image: np.ndarray, ship: np.ndarray, seeds: np.ndarray, windo
     smooth = cv2.GaussianBlur(np.ascontiguousarray(image[window.slices]), (3, 3), 0)
     cv2.watershed(smooth, markers)
     kept = markers == 1
+    cut = (markers == 2) & ship
     # The watershed's dividing lines go to the ship only where they border what it keeps.
-    lines = (markers == -1) & (cv2.dilate(kept.view(np.uint8), _SQUARE3) > 0)
-    return ship & (kept | lines)
+    lines = (markers == -1) & ship
+    next_to_kept = cv2.dilate(kept.view(np.uint8), _SQUARE3) > 0
+    between = lines & next_to_kept & (cv2.dilate(cut.view(np.uint8), _SQUARE3) > 0)
+    kept |= lines & next_to_kept
+    if cut.any() and kept.any() and negatives and not _seam(smooth, ship, between, _SEAM_FACTOR):
+        # The watershed met the ship's seeds half way across a flat hull (no edge between them): of
+        # what it gave the negative clicks, only what looks more like them than like the rest goes.
+        lab = cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab).astype(np.float32)
+        spots = [(c.pixel[0] - window.x0, c.pixel[1] - window.y0) for c in negatives]
+        at_click = np.mean(
+            [
+                np.median(lab[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2].reshape(-1, 3), axis=0)
+                for x, y in spots
+            ],
+            axis=0,
+        )
+        hull = lab[kept].mean(axis=0)
+        unlike = np.linalg.norm(lab - at_click, axis=2) >= np.linalg.norm(lab - hull, axis=2)
+        back = cut & unlike
+        kept |= back
+    return ship & kept
+
+
+def _seam(smooth: np.ndarray, ship: np.ndarray, lines: np.ndarray, factor: float) -> bool:
+    """Whether the watershed's dividing lines inside the ship run along an edge of the image (their
+    gradient over ``factor`` times the ship's median), as between two hulls side by side."""
+    if not lines.any():
+        return False
+    lab = cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab).astype(np.float32)
+    gx, gy = cv2.Sobel(lab, cv2.CV_32F, 1, 0), cv2.Sobel(lab, cv2.CV_32F, 0, 1)
+    gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2))
+    floor = 20.0  # a Sobel response of about a 5-unit Lab step: less is no edge at all
+    return float(gradient[lines].mean()) > max(factor * float(np.median(gradient[ship & ~lines])), floor)
 
 
 def _push_rim(
@@ -474,9 +512,16 @@ def segment_clicks(
     if ship is None:
         return None
     # 3. the clicked blobs, minus what the negative clicks claim
+    if options.close > 0:
+        ship = _closed(ship, options.close) & (trimap != cv2.GC_BGD)
     if positives:
         ship = _keep_clicked(ship, clicks, window)
-    ship = _cut_negatives(image, ship, seeds, window)
+    inside_window = [
+        c
+        for c in clicks
+        if not c.positive and window.x0 <= c.pixel[0] < window.x1 and window.y0 <= c.pixel[1] < window.y1
+    ]
+    ship = _cut_negatives(image, ship, seeds, window, inside_window)
     if not ship.any():
         return None
     # 4. the anti-aliased rim
@@ -486,6 +531,17 @@ def segment_clicks(
             allowed &= inside
         ship = _push_rim(image, ship, window, options.rim_alpha, allowed)
     return window, ship
+
+
+def _closed(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` closed with a disc of ``radius`` and with its holes filled: GrabCut leaves gaps between
+    the differently coloured parts of a hull (container stacks, hatch covers); a ship has no holes."""
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    pad = radius + 1
+    closed = cv2.morphologyEx(np.pad(mask, pad).view(np.uint8), cv2.MORPH_CLOSE, disc)[pad:-pad, pad:-pad]
+    outside = np.pad(closed == 0, 1, constant_values=True).view(np.uint8)
+    _, blobs = cv2.connectedComponents(outside, connectivity=4)
+    return blobs[1:-1, 1:-1] != blobs[0, 0]
 
 
 def _near(regions: Sequence[Region], x: int, y: int, reach: int) -> bool:
