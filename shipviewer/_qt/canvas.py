@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -141,6 +142,10 @@ class ImageCanvas(QGraphicsView):
         self._brush_size: int | None = None
         self._markers: list[QGraphicsItemGroup] = []
         self.editing = False  # the left button drives the edit tools
+        # Set by the tools: whether something is in progress that Escape or Enter ends (a clicked ship,
+        # an outline, seeds, a stroke). Then those keys go to the tool, not to a window shortcut such
+        # as Esc = Cancel Predict All.
+        self.tool_busy: Callable[[], bool] = lambda: False
         self._tool_down = False
         self._message = QGraphicsSimpleTextItem()
         self._message.setBrush(QBrush(QColor("#cfd8dc")))
@@ -358,6 +363,18 @@ class ImageCanvas(QGraphicsView):
         self._center_message()
 
     # --- pan and cursor ----------------------------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.editing
+            and self.tool_busy()
+        ):
+            event.accept()  # delivered as a key press to keyPressEvent below
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Escape and self.editing:
             self._tool_down = False

@@ -86,6 +86,7 @@ class ToolDriver(QObject):
         canvas.hover_moved.connect(self.hover)
         canvas.hover_left.connect(lambda: canvas.set_brush_cursor(None))
         self.clicks.markers_changed.connect(self._show_markers)
+        canvas.tool_busy = self.busy
         edit.viewer.current_changed.connect(lambda _index: self._drop_outline())
 
     def set_tool(self, tool: Tool | str) -> None:
@@ -207,6 +208,17 @@ class ToolDriver(QObject):
             label = self.clicks.session.label
             self.clicks.finish()
             self.edit.message.emit(f"Ship {label} finished: click the next ship")
+
+    def busy(self) -> bool:
+        """Whether something is in progress that Escape drops or Enter finishes."""
+        doc = self.edit.doc
+        return bool(
+            self._points
+            or self._corners
+            or self.clicks.session is not None
+            or self.clicks.seeds
+            or (doc is not None and doc.in_stroke)
+        )
 
     def cancel(self) -> None:
         """Escape: drop the outline being drawn, undo the stroke in progress, finish the clicked ship."""

@@ -250,3 +250,24 @@ def test_polygon_by_corners_snapping_degenerate_and_the_brush_cursor(
     )
     key(qtbot, window, Qt.Key.Key_S)  # another tool: no footprint
     assert window.canvas.brush_cursor is None
+
+
+def test_escape_finishes_the_clicked_ship_even_while_predict_all_runs(qtbot, make_window, model, folder):
+    """Esc is also the window's shortcut for Cancel Predict All (enabled while a run goes on): with a
+    ship being clicked, Esc belongs to the tool, and a run is cancelled only when nothing is."""
+    window = open_folder(qtbot, make_window, model, folder)
+    key(qtbot, window, Qt.Key.Key_Delete, SHIFT)
+    cancel = window.actions_["cancel"]
+    fired: list[bool] = []
+    cancel.triggered.connect(lambda *_: fired.append(True))
+    key(qtbot, window, Qt.Key.Key_W)
+    click(qtbot, window, 30, 15)
+    assert kinds(window) == ["positive"]
+    window.canvas.setFocus()
+    cancel.setEnabled(True)  # as while Predict All runs (a one-image folder finishes too soon to catch)
+    qtbot.keyClick(window.canvas.viewport(), Qt.Key.Key_Escape)
+    assert window.canvas.markers == [] and not fired
+    assert window.edit.doc.n_ships == 1  # Escape finished the ship, it did not drop it
+    cancel.setEnabled(True)
+    qtbot.keyClick(window.canvas.viewport(), Qt.Key.Key_Escape)
+    assert fired  # nothing in progress: the shortcut has it
