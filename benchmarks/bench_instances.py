@@ -87,7 +87,9 @@ def main() -> int:
         probability = analysis.probability if analysis.passed else np.zeros((768, 768), np.float32)
         interesting += bool(pairs or singles)
         for split in (False, True):
-            pred = probability_to_ships(probability, meta.threshold, meta.min_size, split_touching=split)
+            pred = probability_to_ships(
+                probability, meta.threshold, meta.min_size, split_touching=split, seam=meta.seam
+            )
             predictions[split][image_id] = pred
             masks = [rle.decode(p) for p in pred]
             for a, b in pairs:

@@ -98,6 +98,7 @@ def metadata_from_run(model_path: str | os.PathLike[str]) -> ModelMetadata:
     pre = config.get("preprocessing", {}) if isinstance(config.get("preprocessing"), dict) else {}
     post = config.get("postprocessing", {}) if isinstance(config.get("postprocessing"), dict) else {}
     scores = config.get("validation", {}) if isinstance(config.get("validation"), dict) else {}
+    settings = config.get("settings", {}) if isinstance(config.get("settings"), dict) else {}
     return replace(
         meta,
         name=str(config.get("name", run_dir.name)),
@@ -111,6 +112,8 @@ def metadata_from_run(model_path: str | os.PathLike[str]) -> ModelMetadata:
         validation_dice=_maybe_float(scores.get("dice", config.get("val_dice"))),
         gate_threshold=_maybe_float(scores.get("gate_threshold")),
         gate_validation_accuracy=_maybe_float(scores.get("gate_accuracy")),
+        # A run trained with --seam: post-processing must give the gap back (training/config.py).
+        seam=int(post.get("seam", settings.get("seam", 0)) or 0),
     )
 
 

@@ -107,6 +107,7 @@ def main() -> int:
                         threshold,
                         min_size,
                         split_touching=session.metadata.split_touching,
+                        seam=session.metadata.seam,
                     )
                     for i, p in probabilities.items()
                 }

@@ -151,6 +151,21 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"halve the learning rate after N epochs without progress (default {d.lr_patience})",
     )
+    p.add_argument(
+        "--seam",
+        type=int,
+        metavar="PX",
+        help="teach the model to leave a gap between touching ships: in the training masks the pixels of a "
+        "ship within PX of another ship are sea (default 0: off); the exported model's metadata tells "
+        "post-processing to give the gap back to the ships on either side",
+    )
+    p.add_argument(
+        "--decoder-only",
+        action="store_true",
+        default=None,
+        help="with --init: train only the decoder and the mask head; the encoder and the ship/no-ship "
+        "gate keep the weights of --init (the gate stays valid)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from last.keras")
     p.add_argument(
         "--init",

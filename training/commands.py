@@ -122,7 +122,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     split = args.split_touching if args.split_touching is not None else bool(predictor.split_touching)
     if split:
         print("touching ships split by watershed")
-    options = EvaluateOptions(args.threshold, args.min_size, args.connectivity, args.batch, split)
+    if predictor.seam:
+        print(f"the gap the model leaves between touching ships ({predictor.seam} px) goes back to them")
+    options = EvaluateOptions(
+        args.threshold, args.min_size, args.connectivity, args.batch, split, seam=predictor.seam
+    )
     print(f"scoring {len(truth)} images: {origin}; images from {images_dir}")
     with ProgressBar(len(truth), "evaluate") as bar:
         result = evaluate(predictor, images_dir, truth, options, progress=bar.update)

@@ -65,6 +65,8 @@ class TrainConfig:
     cpu_devices: int = 0  # >1: split the CPU into that many logical devices (testing distribution)
     init: str | None = None  # a .keras model whose weights the run starts from (fine-tuning)
     val_csv: str | None = None  # validation images from this CSV instead of a split of --csv
+    seam: int = 0  # px: touching ships' targets keep this far apart (the model learns to draw the gap)
+    decoder_only: bool = False  # train the decoder and mask head only (encoder and gate frozen)
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` for the first setting out of range; return self."""
@@ -94,6 +96,10 @@ class TrainConfig:
             raise ConfigError(f"--loss must be one of {', '.join(LOSS_NAMES)}, got {self.loss!r}")
         if self.strategy not in STRATEGY_NAMES:
             raise ConfigError(f"--strategy must be one of {', '.join(STRATEGY_NAMES)}, got {self.strategy!r}")
+        if not 0 <= self.seam <= 8:
+            raise ConfigError(f"--seam must be between 0 and 8 pixels, got {self.seam}")
+        if self.decoder_only and self.init is None:
+            raise ConfigError("--decoder-only needs --init MODEL (a trained encoder to keep)")
         if self.seed < 0:
             raise ConfigError(f"--seed must be >= 0, got {self.seed}")
         if self.init is not None and not Path(self.init).is_file():

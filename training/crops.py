@@ -66,11 +66,37 @@ def choose_window(
     return int(top), int(left)
 
 
+def seam_pixels(labels: np.ndarray, seam: int) -> np.ndarray:
+    """The pixels of each ship within ``seam`` px (a square) of another ship: where touching ships meet.
+
+    ``labels`` is an int label image (0 = sea). A max filter and a min filter over the ships' labels differ
+    from a pixel's own label exactly when another ship lies in its window."""
+    if seam <= 0:
+        return np.zeros(labels.shape, bool)
+    kernel = np.ones((2 * seam + 1, 2 * seam + 1), np.uint8)
+    values = labels.astype(np.float32)  # labels are small integers: exact in float32
+    highest = cv2.dilate(values, kernel)
+    lowest = cv2.erode(np.where(labels > 0, values, np.float32(1e9)), kernel)
+    return (labels > 0) & ((highest != values) | (lowest != values))
+
+
 def window_mask(
-    ships: Sequence[str], height: int, width: int, top: int, left: int, crop: int, frame: int = FRAME
+    ships: Sequence[str],
+    height: int,
+    width: int,
+    top: int,
+    left: int,
+    crop: int,
+    frame: int = FRAME,
+    seam: int = 0,
 ) -> np.ndarray:
-    """uint8 (crop, crop) mask of the window (1 = ship), built with the codec's one-pass union."""
-    mask = rle_codec.masks_as_image(ships, (height, width))
+    """uint8 (crop, crop) mask of the window (1 = ship), built with the codec's one-pass union; with
+    ``seam``, touching ships' pixels within ``seam`` px of each other are left out (:func:`seam_pixels`)."""
+    if seam > 0 and len(ships) > 1:
+        labels = rle_codec.label_image(list(ships), (height, width), allow_overlap=True)
+        mask = ((labels > 0) & ~seam_pixels(labels, seam)).astype(np.uint8)
+    else:
+        mask = rle_codec.masks_as_image(ships, (height, width))
     if (height, width) != (frame, frame):
         mask = cv2.resize(
             np.ascontiguousarray(mask, dtype=np.uint8), (frame, frame), interpolation=cv2.INTER_NEAREST
@@ -86,6 +112,7 @@ def sample(
     crop: int,
     ship_bias: float,
     frame: int = FRAME,
+    seam: int = 0,
 ) -> tuple[np.int32, np.int32, np.ndarray]:
     """(top, left, uint8 mask) of one element's crop: the window drawn from ``seed``, the mask from RLE."""
     text = joined.decode("ascii") if isinstance(joined, bytes) else joined
@@ -93,7 +120,7 @@ def sample(
     rng = np.random.default_rng([int(s) & 0x7FFFFFFFFFFFFFFF for s in seed])
     height, width = int(height), int(width)
     top, left = choose_window(ships, height, width, crop, rng, ship_bias, frame)
-    mask = window_mask(ships, height, width, top, left, crop, frame)
+    mask = window_mask(ships, height, width, top, left, crop, frame, seam)
     return np.int32(top), np.int32(left), mask
 
 
@@ -106,10 +133,11 @@ def sample_group(
     crop: int,
     ship_bias: float,
     frame: int = FRAME,
+    seam: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`sample` for a group of elements in one call: (tops, lefts, masks (N, crop, crop))."""
     results = [
-        sample(j, h, w, (seed, i), crop, ship_bias, frame)
+        sample(j, h, w, (seed, i), crop, ship_bias, frame, seam)
         for j, h, w, i in zip(joined, heights, widths, indices)
     ]
     if not results:

@@ -40,6 +40,7 @@ class EvaluateOptions:
     connectivity: int = 8
     batch: int = 2
     split_touching: bool = False
+    seam: int = 0  # see shipviewer.model.instances.fill_seams
 
     def __post_init__(self) -> None:
         PostprocessOptions(self.threshold, self.min_size, self.connectivity)  # raises for bad values
@@ -122,6 +123,7 @@ def predict_ships(
                     options.min_size,
                     options.connectivity,
                     split_touching=options.split_touching,
+                    seam=options.seam,
                 )
                 shapes[item.image_id] = item.shape
         done += len(batch_ids)

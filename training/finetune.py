@@ -507,6 +507,8 @@ def _make(
         batch_norm=architecture["batch_norm"],
         gate=architecture["gate"],
         init=str(base),
+        # A base trained to leave gaps between touching ships keeps doing so (see train --seam).
+        seam=_base_seam(before_path, base),
     )
     events(
         "stage",
@@ -537,6 +539,7 @@ def _make(
             threshold=base_meta.threshold,
             min_size=base_meta.min_size,
             split_touching=base_meta.split_touching,
+            seam=base_meta.seam,
             gate_threshold=base_meta.gate_threshold,
         )
     metadata = dataclasses.replace(
@@ -602,6 +605,7 @@ def _make(
             "min_size": metadata.min_size,
             "gate_threshold": metadata.gate_threshold,
             "split_touching": metadata.split_touching,
+            "seam": metadata.seam,
         },
         "heldout_ships": {i: len(truth[i]) for i in sorted(truth)},
         "before": before.as_dict(),
@@ -665,3 +669,14 @@ def _register(folder: Path, out: Path, model_id: str, base: Path, split: Any, re
         )
     finally:
         store.close()
+
+
+def _base_seam(before_path: Path | None, base: Path) -> int:
+    """The gap the base model leaves between touching ships: its ONNX metadata, else its run's config."""
+    if before_path is not None:
+        from shipviewer.model.inference import InferenceSession
+
+        return InferenceSession(before_path, device="cpu").metadata.seam
+    from .predictors import run_seam
+
+    return run_seam(base)

@@ -35,6 +35,7 @@ class PipelineOptions:
     batch: int = 8
     seed: int = 0
     ship_bias: float = 0.8
+    seam: int = 0  # see training.crops.seam_pixels
     jitter: Jitter = field(default_factory=Jitter)
 
 
@@ -69,7 +70,11 @@ def _windows(
 ) -> dict[str, tf.Tensor]:
     """A group's crop windows and masks, from the RLE, in one Python call (see :func:`crops.sample_group`)."""
     sample = functools.partial(
-        crops.sample_group, seed=options.seed, crop=options.crop, ship_bias=options.ship_bias
+        crops.sample_group,
+        seed=options.seed,
+        crop=options.crop,
+        ship_bias=options.ship_bias,
+        seam=options.seam,
     )
     tops, lefts, masks = tf.numpy_function(
         sample,

@@ -31,6 +31,8 @@ class Predictor(Protocol):
     recommended: tuple[float, int] | None
     # Whether the model recommends splitting touching ships (ONNX metadata), else None.
     split_touching: bool | None
+    # The gap (px) the model was trained to leave between touching ships (ONNX metadata), else 0.
+    seam: int
 
     def __call__(self, images: np.ndarray) -> np.ndarray: ...
 
@@ -64,6 +66,7 @@ class KerasPredictor:
         self.description = f"{path} (Keras, {self.model.count_params():,} parameters{gate})"
         self.recommended = None
         self.split_touching = None
+        self.seam = run_seam(path)
         self._infer = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -92,6 +95,7 @@ class OnnxPredictor:
         meta = self.session.metadata
         self.recommended = (meta.threshold, meta.min_size)
         self.split_touching = meta.split_touching
+        self.seam = meta.seam
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         _check_batch(images)
@@ -109,3 +113,15 @@ def load_predictor(path: str | os.PathLike[str], gate_threshold: float | None = 
     if suffix == ".onnx":
         return OnnxPredictor(path, gate_threshold)
     raise TrainingError(f"--model {path}: expected a .keras or .onnx file")
+
+
+def run_seam(path: str | Path) -> int:
+    """The ``--seam`` of the training run a .keras file comes from (its folder's config.json), else 0."""
+    import json
+
+    config = Path(path).resolve().parent / "config.json"
+    try:
+        settings = json.loads(config.read_text(encoding="utf-8")).get("settings", {})
+        return int(settings.get("seam", 0) or 0)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return 0

@@ -106,6 +106,8 @@ def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None
             model = build_segnet(width=config.width, batch_norm=config.batch_norm, gate=config.gate)
             if config.init is not None:
                 _load_initial_weights(model, Path(config.init))
+            if config.decoder_only:
+                freeze_all_but_decoder(model)
             _compile(model, config)
     if cluster.n_workers > 1:
         from .multiworker_fix import patch_model
@@ -153,6 +155,18 @@ def _load_initial_weights(model: keras.Model, path: Path) -> None:
             f"first difference at tensor {first}); pass the --width and --batch-norm it was trained with"
         )
     model.set_weights(source.get_weights())
+
+
+def freeze_all_but_decoder(model: keras.Model) -> list[str]:
+    """Make every layer but the decoder's (``dec*``) and the mask head untrainable; returns the names of
+    those left trainable. The encoder's features, and so a fitted ship/no-ship gate, stay as they were."""
+    trainable = []
+    for layer in model.layers:
+        keep = layer.name.startswith("dec") or layer.name == OUTPUT_NAME
+        layer.trainable = keep
+        if keep and layer.weights:
+            trainable.append(layer.name)
+    return trainable
 
 
 def copy_by_layer_name(source: keras.Model, model: keras.Model, path: Path) -> None:
@@ -335,7 +349,11 @@ def _fit(
 ) -> dict[str, list[float]]:
     """Keras ``fit`` on the pipeline's datasets; on Ctrl+C, save last.keras before giving up."""
     options = PipelineOptions(
-        crop=config.crop, batch=plan.global_batch, seed=config.seed, ship_bias=config.ship_bias
+        crop=config.crop,
+        batch=plan.global_batch,
+        seed=config.seed,
+        ship_bias=config.ship_bias,
+        seam=config.seam,
     )
     train_ds = make_dataset(
         data.train,

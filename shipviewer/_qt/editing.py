@@ -555,8 +555,9 @@ class EditController(QObject):
             probability = dequantize(levels)  # type: ignore[arg-type]
             options, session = self.viewer.options, self.viewer.session
             split = session is not None and session.metadata.split_touching
+            seam = session.metadata.seam if session is not None else 0
             ships = probability_to_ships(
-                probability, options.threshold, options.min_size, split_touching=split
+                probability, options.threshold, options.min_size, split_touching=split, seam=seam
             )
             stored = workspace.prediction(image_id)
             if stored is not None and stored.model == model and stored.rles == ships:

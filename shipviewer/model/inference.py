@@ -413,6 +413,7 @@ class InferenceSession:
             meta.threshold if threshold is None else threshold,
             meta.min_size if min_size is None else min_size,
             split_touching=meta.split_touching,
+            seam=meta.seam,
         )
 
     def describe(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["split_blobs"]
+__all__ = ["fill_seams", "split_blobs"]
 
 
 def split_blobs(
@@ -59,6 +59,43 @@ def split_blobs(
             target[region & (parts == k)] = next_label
             next_label += 1
     return out
+
+
+def fill_seams(labels: np.ndarray, seam: int) -> np.ndarray:
+    """Give back the gap a model trained with ``--seam`` leaves between touching ships (``2 × seam`` px wide
+    in its training masks): a background pixel that lies between two different ships — one on each side
+    within ``2 × seam`` px along a row, a column or a diagonal — joins the nearer one. Elsewhere nothing
+    changes, so a lone ship's outline, and the ends of two ships side by side, stay the model's.
+    ``labels``: int32 instances, changed in place and returned."""
+    import cv2
+
+    if seam <= 0 or labels.max() < 2:
+        return labels
+    reach = 2 * seam
+    h, w = labels.shape
+    padded = np.pad(labels, reach)
+    gap = np.zeros(labels.shape, bool)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        ahead = np.zeros(labels.shape, np.int32)
+        behind = np.zeros(labels.shape, np.int32)
+        for k in range(1, reach + 1):
+            for sign, found in ((1, ahead), (-1, behind)):
+                y0, x0 = reach + sign * k * dy, reach + sign * k * dx
+                seen = padded[y0 : y0 + h, x0 : x0 + w]
+                np.copyto(found, seen, where=found == 0)
+        gap |= (ahead > 0) & (behind > 0) & (ahead != behind)
+    gap &= labels == 0
+    if not gap.any():
+        return labels
+    ships = labels > 0
+    _, nearest = cv2.distanceTransformWithLabels(
+        np.where(ships, 0, 1).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    ys, xs = np.nonzero(ships)
+    by_index = np.zeros(int(nearest.max()) + 1, np.int32)
+    by_index[nearest[ys, xs]] = labels[ys, xs]
+    labels[gap] = by_index[nearest[gap]]
+    return labels
 
 
 def _join_short_contacts(parts: np.ndarray, n: int, contact: float) -> np.ndarray:

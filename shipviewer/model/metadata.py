@@ -43,6 +43,9 @@ class ModelMetadata:
     gate_validation_accuracy: float | None = None
     # Split blobs that hold several sure ship cores (touching ships) by watershed: see model/instances.py.
     split_touching: bool = False
+    # Trained to leave this many pixels between touching ships (shipviewer train --seam): post-processing
+    # gives the gap back to the ships on either side. 0: not.
+    seam: int = 0
 
     def __post_init__(self) -> None:
         if self.input_layout not in ("NHWC", "NCHW"):

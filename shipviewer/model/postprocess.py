@@ -38,13 +38,15 @@ def probability_to_ships(
     connectivity: int = 8,
     *,
     split_touching: bool = False,
+    seam: int = 0,
 ) -> list[str]:
     """Non-overlapping ships as canonical RLE strings: pixels above ``threshold``, one ship per
     connected blob, blobs under ``min_size`` pixels dropped, ordered by their first pixel.
 
     ``probability`` is (H, W) or (H, W, 1) with values in [0, 1]. With ``split_touching``, a blob that holds
     several sure ship cores is split between them by watershed (:func:`.instances.split_blobs`); parts under
-    ``min_size`` are dropped.
+    ``min_size`` are dropped. ``seam`` (a model trained to leave that gap between touching ships, see
+    ``shipviewer train --seam``): the gap between two ships goes back to them (:func:`.instances.fill_seams`).
     """
     options = PostprocessOptions(threshold, min_size, connectivity)
     prob = np.asarray(probability)
@@ -53,13 +55,19 @@ def probability_to_ships(
     if prob.ndim != 2:
         raise ValueError(f"a probability map must be (H, W) or (H, W, 1), got shape {probability.shape}")
     mask = prob > options.threshold
-    if not split_touching:
+    if not split_touching and seam <= 0:
         return rle_codec.ships_from_mask(
             mask, connectivity=options.connectivity, min_size=max(options.min_size, 1)
         )
-    from shipviewer.model.instances import split_blobs
+    from shipviewer.model.instances import fill_seams, split_blobs
 
-    labels = split_blobs(mask, prob, connectivity=options.connectivity)
+    if split_touching:
+        labels = split_blobs(mask, prob, connectivity=options.connectivity)
+    else:
+        import cv2
+
+        _, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=options.connectivity)
+    fill_seams(labels, seam)
     areas = np.bincount(labels.ravel())
     labels[areas[labels] < max(options.min_size, 1)] = 0
     return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))

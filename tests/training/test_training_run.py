@@ -131,6 +131,46 @@ def test_init_starts_from_a_trained_model(run_dir: Path, bright_data: Path, tmp_
         TrainConfig(data=str(bright_data), out=str(tmp_path / "x"), init=str(tmp_path / "none.keras")).check()
 
 
+def test_decoder_only_with_a_seam_keeps_the_encoder_and_records_the_seam(
+    run_dir: Path, bright_data: Path, tmp_path: Path
+) -> None:
+    """``--decoder-only --seam 2``: the encoder's weights stay those of --init (so does a fitted gate),
+    the decoder's move, and the seam reaches the ONNX metadata, where post-processing reads it."""
+    import keras
+
+    from export.onnx_export import metadata_from_run
+
+    source = run_dir / "best.keras"
+    out = tmp_path / "seam"
+    train(
+        TrainConfig(
+            data=str(bright_data),
+            out=str(out),
+            epochs=1,
+            steps_per_epoch=3,
+            init=str(source),
+            decoder_only=True,
+            seam=2,
+            **TINY,
+        )
+    )
+    before = keras.models.load_model(source, compile=False)
+    after = keras.models.load_model(out / "last.keras", compile=False)
+    moved = {}
+    for layer in before.layers:
+        if layer.weights:
+            old, new = layer.get_weights(), after.get_layer(layer.name).get_weights()
+            moved[layer.name] = any(not np.array_equal(a, b) for a, b in zip(old, new, strict=True))
+    assert not any(v for k, v in moved.items() if k.startswith("enc")), moved
+    assert any(v for k, v in moved.items() if k.startswith("dec")), moved
+    assert json.loads((out / "config.json").read_text())["settings"]["seam"] == 2
+    assert metadata_from_run(out / "last.keras").seam == 2
+    with pytest.raises(ConfigError, match="--decoder-only needs --init"):
+        TrainConfig(data=str(bright_data), out=str(tmp_path / "y"), decoder_only=True).check()
+    with pytest.raises(ConfigError, match="--seam must be"):
+        TrainConfig(data=str(bright_data), out=str(tmp_path / "z"), seam=20).check()
+
+
 def test_evaluate_scores_the_validation_split(
     run_dir: Path, bright_data: Path, capsys: pytest.CaptureFixture
 ) -> None:
