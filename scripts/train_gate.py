@@ -60,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="overwrite a config.json beside --out")
     parser.add_argument("--name", default=None, help="model name for the config.json written beside --out")
     parser.add_argument("--training-data", default="", help="what the SegNet was trained on (config.json)")
+    parser.add_argument(
+        "--seam",
+        type=int,
+        default=0,
+        help="the base was trained with train --seam N: record it, so post-processing gives the gap back",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -139,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "preprocessing": {"scale": 1 / 255, "offset": 0.0, "layout": "NHWC"},
         "gate": {**report, "base": str(args.base), "val_data": str(args.val)},
         "validation": {"gate_accuracy": report["val_accuracy"]},
+        "postprocessing": {"seam": args.seam},
     }
     atomic_write_text(config_path, json.dumps(config, indent=2))
     print(f"{args.out}: gated SegNet written")
