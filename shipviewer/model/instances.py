@@ -67,7 +67,6 @@ def fill_seams(labels: np.ndarray, seam: int) -> np.ndarray:
     within ``2 × seam`` px along a row, a column or a diagonal — joins the nearer one. Elsewhere nothing
     changes, so a lone ship's outline, and the ends of two ships side by side, stay the model's.
     ``labels``: int32 instances, changed in place and returned."""
-    import cv2
 
     if seam <= 0 or labels.max() < 2:
         return labels
@@ -87,14 +86,7 @@ def fill_seams(labels: np.ndarray, seam: int) -> np.ndarray:
     gap &= labels == 0
     if not gap.any():
         return labels
-    ships = labels > 0
-    _, nearest = cv2.distanceTransformWithLabels(
-        np.where(ships, 0, 1).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
-    )
-    ys, xs = np.nonzero(ships)
-    by_index = np.zeros(int(nearest.max()) + 1, np.int32)
-    by_index[nearest[ys, xs]] = labels[ys, xs]
-    labels[gap] = by_index[nearest[gap]]
+    _give_nearest_label(labels, labels > 0, gap)
     return labels
 
 
@@ -144,16 +136,22 @@ def _cores(
 def _fill_lines(seeds: np.ndarray, region: np.ndarray, n_cores: int) -> None:
     """Give each blob pixel left unlabelled (on a watershed line, or flooded from outside) to the ship of
     its nearest labelled pixel, so no pixel of the blob is lost."""
-    import cv2
 
     inside = (seeds >= 1) & (seeds <= n_cores) & region
     missing = region & ~inside
     if not missing.any():
         return
-    # distanceTransformWithLabels: for each pixel, the label of the nearest zero pixel of its input.
-    source = np.where(inside, 0, 1).astype(np.uint8)
+    _give_nearest_label(seeds, inside, missing)
+
+
+def _give_nearest_label(labels: np.ndarray, known: np.ndarray, targets: np.ndarray) -> None:
+    """``labels[targets]`` = the label of the nearest ``known`` pixel (in place)."""
+    import cv2
+
+    # distanceTransformWithLabels: for each pixel, the index of the nearest zero pixel of its input.
+    source = np.where(known, 0, 1).astype(np.uint8)
     _, nearest = cv2.distanceTransformWithLabels(source, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
-    ys, xs = np.nonzero(inside)
+    ys, xs = np.nonzero(known)
     by_index = np.zeros(int(nearest.max()) + 1, np.int32)
-    by_index[nearest[ys, xs]] = seeds[ys, xs]
-    seeds[missing] = by_index[nearest[missing]]
+    by_index[nearest[ys, xs]] = labels[ys, xs]
+    labels[targets] = by_index[nearest[targets]]
