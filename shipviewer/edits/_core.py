@@ -18,6 +18,7 @@ __all__ = [
     "EditError",
     "Point",
     "check_labels",
+    "give_to_neighbours",
     "label_box",
     "label_boxes",
     "points_box",
@@ -131,3 +132,22 @@ def write_where(labels: np.ndarray, box: Box, target: np.ndarray, value: int | n
 def next_free_label(labels: np.ndarray) -> int:
     """One more than the largest label in the image (a full-frame pass: use a document's counter)."""
     return int(labels.max(initial=0)) + 1
+
+
+def give_to_neighbours(assigned: np.ndarray, ship: np.ndarray, fallback: int) -> None:
+    """Give each ``ship`` pixel without a part (0 in ``assigned``) the label of a part it touches, one ring
+    at a time, in place; pixels that touch no part at all (a crumb on its own) get ``fallback``."""
+    import cv2
+
+    values = assigned.astype(np.float32)  # cv2.dilate has no int32; exact below 2**24 labels
+    todo = ship & (values == 0)
+    square = np.ones((3, 3), np.uint8)
+    while todo.any():
+        reach = cv2.dilate(values, square)
+        values[todo] = reach[todo]
+        left = ship & (values == 0)
+        if np.count_nonzero(left) == np.count_nonzero(todo):
+            values[left] = fallback
+            break
+        todo = left
+    assigned[...] = values.astype(np.int32)

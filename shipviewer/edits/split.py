@@ -19,6 +19,7 @@ from shipviewer.edits._core import (
     as_points,
     check_label,
     check_labels,
+    give_to_neighbours,
     label_box,
     next_free_label,
     points_box,
@@ -27,8 +28,6 @@ from shipviewer.edits._core import (
 from shipviewer.edits.undo import Atom, Box
 
 __all__ = ["ship_under_line", "split_ship"]
-
-_SQUARE = np.ones((3, 3), np.uint8)
 
 
 def _draw_line(box: Box, points: np.ndarray, width: int) -> np.ndarray:
@@ -91,21 +90,5 @@ def split_ship(
     assigned = np.zeros(region.shape, dtype=np.int32)
     for rank, part in enumerate(big):
         assigned[parts == part] = label if rank == 0 else new_label + rank - 1
-    _give_to_neighbours(assigned, ship, label)
+    give_to_neighbours(assigned, ship, label)
     return write_where(labels, box, ship, assigned[ship])
-
-
-def _give_to_neighbours(assigned: np.ndarray, ship: np.ndarray, fallback: int) -> None:
-    """Give each ship pixel without a part the label of a part it touches, one ring at a time; pixels
-    that touch no part at all (a crumb on its own) stay with ``fallback``."""
-    values = assigned.astype(np.float32)  # cv2.dilate has no int32; exact below 2**24 labels
-    todo = ship & (values == 0)
-    while todo.any():
-        reach = cv2.dilate(values, _SQUARE)
-        values[todo] = reach[todo]
-        left = ship & (values == 0)
-        if left.sum() == todo.sum():
-            values[left] = fallback
-            break
-        todo = left
-    assigned[...] = values.astype(np.int32)

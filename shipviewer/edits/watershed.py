@@ -20,7 +20,9 @@ from shipviewer.edits._core import (
     as_points,
     check_label,
     check_labels,
+    give_to_neighbours,
     label_box,
+    next_free_label,
     write_where,
 )
 from shipviewer.edits.undo import Atom
@@ -134,31 +136,17 @@ def watershed_split(
     cv2.watershed(crop, flood)
     parts = np.where(ship, flood, 0)
     parts[parts > n] = 0
-    _settle_lines(parts, ship)
+    parts[parts < 0] = 0  # the watershed's dividing lines go to a neighbouring part
+    give_to_neighbours(parts, ship, 0)
     sizes = np.bincount(parts[ship], minlength=n + 1)
     order = [int(k) for k in np.argsort(-sizes[1:], kind="stable") + 1 if sizes[k] > 0]
     if len(order) < 2:
         raise EditError(f"the watershed found one ship only in ship {label}")
     if new_label is None:
-        new_label = int(labels.max(initial=0)) + 1
+        new_label = next_free_label(labels)
     new_label = max(int(new_label), label + 1)
     lut = np.full(n + 1, label, np.int32)  # a pixel no part reached stays with the blob's label
     for rank, part in enumerate(order):
         lut[part] = label if rank == 0 else new_label + rank - 1
     values = lut[parts]
     return write_where(labels, box, ship, values[ship])
-
-
-def _settle_lines(parts: np.ndarray, ship: np.ndarray) -> None:
-    """Give the watershed's dividing lines (and any pixel left without a part) to a neighbouring part."""
-    todo = ship & (parts <= 0)
-    parts[parts < 0] = 0
-    values = parts.astype(np.float32)
-    while todo.any():
-        reach = cv2.dilate(values, _SQUARE3)
-        values[todo] = reach[todo]
-        left = ship & (values == 0)
-        if np.count_nonzero(left) == np.count_nonzero(todo):
-            break
-        todo = left
-    parts[...] = values.astype(np.int32)
