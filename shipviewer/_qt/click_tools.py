@@ -19,6 +19,7 @@ from shipviewer._qt.editing import USER_ERRORS, EditController, Point
 from shipviewer.edits import Box, Click, EditError
 from shipviewer.edits.click_segment import DEFAULT_OPTIONS, SegmentOptions
 from shipviewer.edits.click_session import ClickSession
+from shipviewer.edits.document import DocChange
 from shipviewer.viewer.current_image import PREDICTION
 
 # A positive click on open sea this far beyond the ship being made starts a new ship (pixels, at least).
@@ -95,17 +96,9 @@ class ClickTools(QObject):
                 return
             self.session = session
         label = session.label
-        try:
-            change = session.add(
-                image, Click(point[0], point[1], positive), probability=levels, options=self.options
-            )
-        except USER_ERRORS as exc:
-            self.edit.message.emit(f"Click to segment: {exc}")
-            if session.empty:
-                self.finish()
+        done, change = self._add(session, image, levels, click=Click(point[0], point[1], positive))
+        if not done:
             return
-        finally:
-            self.markers_changed.emit()
         source = "model and image" if levels is not None and levels.any() else "image only, no model map"
         if change is None:
             self.edit.message.emit(f"Click to segment: ship {label} unchanged")
@@ -133,18 +126,31 @@ class ClickTools(QObject):
         if self.session is None:
             self.session = ClickSession(doc, on_undo=self.markers_changed.emit)
         session = self.session
+        done, change = self._add(session, image, levels, box=box)
+        if done and change is not None:
+            self.edit.message.emit(f"Click to segment: ship {session.label} in the box; click to refine it")
+            self.edit.select([session.label])
+
+    def _add(
+        self,
+        session: ClickSession,
+        image: np.ndarray,
+        levels: np.ndarray | None,
+        *,
+        click: Click | None = None,
+        box: Box | None = None,
+    ) -> tuple[bool, DocChange | None]:
+        """``session.add`` of a click or a box: (done, the change). A refusal (nothing found there) goes
+        to the status bar instead, and a session left without clicks ends."""
         try:
-            change = session.add(image, box=box, probability=levels, options=self.options)
+            return True, session.add(image, click, box=box, probability=levels, options=self.options)
         except USER_ERRORS as exc:
             self.edit.message.emit(f"Click to segment: {exc}")
             if session.empty:
                 self.finish()
-            return
+            return False, None
         finally:
             self.markers_changed.emit()
-        if change is not None:
-            self.edit.message.emit(f"Click to segment: ship {session.label} in the box; click to refine it")
-            self.edit.select([session.label])
 
     def _far_from(self, session: ClickSession, point: Point) -> bool:
         box = session.ship_box()
