@@ -333,6 +333,7 @@ def canvas_latency(
 ) -> dict[int, np.ndarray]:
     """ms per click through the real window: viewport press + release → segmentation → repainted."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from _event_loop import wait_until
     from PySide6.QtCore import QCoreApplication, QPointF, QSettings, QStandardPaths, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -355,14 +356,11 @@ def canvas_latency(
             window.resize(1280, 860)
             window.show()
             window.start([str(folder)], str(model))
-            deadline = time.perf_counter() + 300
-            while time.perf_counter() < deadline and (
-                window.edit.doc is None or window.controller.current.levels is None
-            ):
-                app.processEvents()
-                time.sleep(0.01)
-            if window.edit.doc is None or window.controller.current.levels is None:
-                raise RuntimeError("the viewer did not open the image with its prediction")
+            # the viewer opened the image with its prediction
+            wait_until(
+                lambda w=window: w.edit.doc is not None and w.controller.current.levels is not None,
+                timeout=300,
+            )
             window.tools.set_tool("click")
             levels = window.controller.current.levels
             ys, xs = np.nonzero(levels > 127)
