@@ -461,6 +461,7 @@ def _make(
 
     from .config import TrainConfig
     from .data import images_folder
+    from .predictors import recorded_seam
     from .train import train
 
     data_dir = staging / "data"
@@ -491,6 +492,10 @@ def _make(
         tf.config.threading.set_intra_op_parallelism_threads(settings.threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)
     architecture = describe_base(base)
+    from export.onnx_export import export_onnx, metadata_from_run
+
+    # The base's post-processing, kept by the fine-tuned model: its ONNX copy's metadata, else its run's.
+    base_meta = InferenceSession(before_path, device="cpu").metadata if before_path is not None else None
     config = TrainConfig(
         data=str(folder),
         out=str(staging / "run"),
@@ -508,7 +513,7 @@ def _make(
         gate=architecture["gate"],
         init=str(base),
         # A base trained to leave gaps between touching ships keeps doing so (see train --seam).
-        seam=_base_seam(before_path, base),
+        seam=base_meta.seam if base_meta is not None else recorded_seam(base),
     )
     events(
         "stage",
@@ -523,11 +528,8 @@ def _make(
     best = run / "best.keras" if (run / "best.keras").is_file() else run / "last.keras"
 
     events("stage", stage="export", text="exporting to ONNX (parity checked)")
-    from export.onnx_export import export_onnx, metadata_from_run
-
     scratch = staging / "scratch"
     scratch.mkdir()
-    base_meta = InferenceSession(before_path, device="cpu").metadata if before_path is not None else None
     if before_path is None:
         events("info", text=f"no ONNX copy of {base.name} is known: exporting it to score it")
         before_path = scratch / "base.onnx"
@@ -669,14 +671,3 @@ def _register(folder: Path, out: Path, model_id: str, base: Path, split: Any, re
         )
     finally:
         store.close()
-
-
-def _base_seam(before_path: Path | None, base: Path) -> int:
-    """The gap the base model leaves between touching ships: its ONNX metadata, else its run's config."""
-    if before_path is not None:
-        from shipviewer.model.inference import InferenceSession
-
-        return InferenceSession(before_path, device="cpu").metadata.seam
-    from .predictors import run_seam
-
-    return run_seam(base)

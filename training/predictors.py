@@ -66,7 +66,7 @@ class KerasPredictor:
         self.description = f"{path} (Keras, {self.model.count_params():,} parameters{gate})"
         self.recommended = None
         self.split_touching = None
-        self.seam = run_seam(path)
+        self.seam = recorded_seam(path)
         self._infer = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -115,13 +115,12 @@ def load_predictor(path: str | os.PathLike[str], gate_threshold: float | None = 
     raise TrainingError(f"--model {path}: expected a .keras or .onnx file")
 
 
-def run_seam(path: str | Path) -> int:
-    """The ``--seam`` of the training run a .keras file comes from (its folder's config.json), else 0."""
-    import json
+def recorded_seam(path: str | Path) -> int:
+    """The ``--seam`` a .keras file was trained with, as its run folder's config.json records it (the
+    exporter's reading); 0 when there is none or it cannot be read."""
+    from export.onnx_export import metadata_from_run
 
-    config = Path(path).resolve().parent / "config.json"
     try:
-        settings = json.loads(config.read_text(encoding="utf-8")).get("settings", {})
-        return int(settings.get("seam", 0) or 0)
-    except (OSError, ValueError, AttributeError, TypeError):
+        return metadata_from_run(path).seam
+    except (OSError, ValueError, TypeError, AttributeError):
         return 0
