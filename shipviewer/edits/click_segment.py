@@ -46,7 +46,7 @@ __all__ = [
 FALLBACKS = ("grabcut", "flood")
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
-_SEAM_FACTOR = 2.0  # see _seam
+_EDGE_FACTOR = 2.0  # see _along_an_edge
 
 
 @dataclass(frozen=True)
@@ -301,12 +301,18 @@ def _keep_clicked(ship: np.ndarray, clicks: Sequence[Click], window: Box) -> np.
 
 
 def _cut_negatives(
-    image: np.ndarray, ship: np.ndarray, seeds: np.ndarray, window: Box, negatives: Sequence[Click]
+    image: np.ndarray,
+    lab: np.ndarray,
+    ship: np.ndarray,
+    seeds: np.ndarray,
+    window: Box,
+    negatives: Sequence[Click],
 ) -> np.ndarray:
     """Hand the parts of ``ship`` nearer (by a marker watershed on colour) to a negative click to the sea.
 
     ``seeds`` (the window's shape) is 1 where a positive click holds, 2 where a negative one does; a
     negative click's own pixels are already out of ``ship``, so the ship pixels around them are its seeds.
+    ``lab`` is the window's blurred colour in Lab, as :func:`segment_clicks` made it for the clicks.
     """
     against = cv2.dilate((seeds == 2).view(np.uint8), _SQUARE5).view(bool) & ship
     if not against.any():
@@ -323,31 +329,31 @@ def _cut_negatives(
     next_to_kept = cv2.dilate(kept.view(np.uint8), _SQUARE3) > 0
     between = lines & next_to_kept & (cv2.dilate(cut.view(np.uint8), _SQUARE3) > 0)
     kept |= lines & next_to_kept
-    if cut.any() and kept.any() and negatives and not _seam(smooth, ship, between, _SEAM_FACTOR):
+    colour = lab.astype(np.float32)
+    if cut.any() and kept.any() and negatives and not _along_an_edge(colour, ship, between, _EDGE_FACTOR):
         # The watershed met the ship's seeds half way across a flat hull (no edge between them): of
         # what it gave the negative clicks, only what looks more like them than like the rest goes.
-        lab = cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab).astype(np.float32)
         spots = [(c.pixel[0] - window.x0, c.pixel[1] - window.y0) for c in negatives]
         at_click = np.mean(
             [
-                np.median(lab[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2].reshape(-1, 3), axis=0)
+                np.median(colour[max(y - 1, 0) : y + 2, max(x - 1, 0) : x + 2].reshape(-1, 3), axis=0)
                 for x, y in spots
             ],
             axis=0,
         )
-        hull = lab[kept].mean(axis=0)
-        unlike = np.linalg.norm(lab - at_click, axis=2) >= np.linalg.norm(lab - hull, axis=2)
+        hull = colour[kept].mean(axis=0)
+        unlike = np.linalg.norm(colour - at_click, axis=2) >= np.linalg.norm(colour - hull, axis=2)
         back = cut & unlike
         kept |= back
     return ship & kept
 
 
-def _seam(smooth: np.ndarray, ship: np.ndarray, lines: np.ndarray, factor: float) -> bool:
+def _along_an_edge(lab: np.ndarray, ship: np.ndarray, lines: np.ndarray, factor: float) -> bool:
     """Whether the watershed's dividing lines inside the ship run along an edge of the image (their
-    gradient over ``factor`` times the ship's median), as between two hulls side by side."""
+    gradient over ``factor`` times the ship's median), as between two hulls side by side; ``lab`` is
+    the blurred window in Lab, float32."""
     if not lines.any():
         return False
-    lab = cv2.cvtColor(smooth, cv2.COLOR_RGB2Lab).astype(np.float32)
     gx, gy = cv2.Sobel(lab, cv2.CV_32F, 1, 0), cv2.Sobel(lab, cv2.CV_32F, 0, 1)
     gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2))
     floor = 20.0  # a Sobel response of about a 5-unit Lab step: less is no edge at all
@@ -521,7 +527,7 @@ def segment_clicks(
         for c in clicks
         if not c.positive and window.x0 <= c.pixel[0] < window.x1 and window.y0 <= c.pixel[1] < window.y1
     ]
-    ship = _cut_negatives(image, ship, seeds, window, inside_window)
+    ship = _cut_negatives(image, lab, ship, seeds, window, inside_window)
     if not ship.any():
         return None
     # 4. the anti-aliased rim
