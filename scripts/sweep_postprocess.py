@@ -63,6 +63,9 @@ def main() -> int:
         "balanced without; see above)",
     )
     parser.add_argument(
+        "--tta", action="store_true", help="flip test-time augmentation (as `evaluate --tta`)"
+    )
+    parser.add_argument(
         "--record",
         type=Path,
         default=None,
@@ -76,7 +79,7 @@ def main() -> int:
     truth = read_split_file(args.split) if args.split else read_ships(located.csv_path)
     ids = sorted(truth)[: args.limit] if args.limit else sorted(truth)
     truth = {i: truth[i] for i in ids}
-    session = InferenceSession(args.model)
+    session = InferenceSession(args.model, tta=args.tta)
     started = time.perf_counter()
     probabilities: dict[str, np.ndarray] = {}
     ship_probability: dict[str, float] = {}

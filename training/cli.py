@@ -211,6 +211,12 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         help="a gated model: images whose ship probability is under P get no ships (default: the model's)",
     )
     p.add_argument(
+        "--tta",
+        action="store_true",
+        help="flip test-time augmentation (ONNX models): each map the gate lets through is the mean of "
+        "the image's and its three flips' (4× the decoder's time on those images)",
+    )
+    p.add_argument(
         "--split-touching",
         action=argparse.BooleanOptionalAction,
         default=None,

@@ -83,10 +83,12 @@ class OnnxPredictor:
     """An ``.onnx`` model, run by ShipViewer's own inference core (layout and pixel scale from its metadata,
     which default to the training convention)."""
 
-    def __init__(self, path: str | os.PathLike[str], gate_threshold: float | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], gate_threshold: float | None = None, tta: bool = False
+    ) -> None:
         from shipviewer.model.inference import InferenceSession
 
-        self.session = InferenceSession(path)
+        self.session = InferenceSession(path, tta=tta)
         self.gate_threshold = gate_threshold if self.session.has_gate else None
         if self.session.has_gate and gate_threshold is None:
             self.gate_threshold = self.session.gate_threshold
@@ -102,16 +104,21 @@ class OnnxPredictor:
         return self.session.run_gated(images, self.gate_threshold).probability
 
 
-def load_predictor(path: str | os.PathLike[str], gate_threshold: float | None = None) -> Predictor:
-    """A predictor for a ``.keras`` or ``.onnx`` file; ``gate_threshold`` overrides a gated model's own."""
+def load_predictor(
+    path: str | os.PathLike[str], gate_threshold: float | None = None, tta: bool = False
+) -> Predictor:
+    """A predictor for a ``.keras`` or ``.onnx`` file; ``gate_threshold`` overrides a gated model's own;
+    ``tta``: flip test-time augmentation (ONNX models, see :class:`InferenceSession`)."""
     path = Path(path)
     if not path.is_file():
         raise TrainingError(f"--model {path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".keras":
+        if tta:
+            raise TrainingError(f"--model {path}: --tta runs on ONNX models (export it first)")
         return KerasPredictor(path, gate_threshold)
     if suffix == ".onnx":
-        return OnnxPredictor(path, gate_threshold)
+        return OnnxPredictor(path, gate_threshold, tta)
     raise TrainingError(f"--model {path}: expected a .keras or .onnx file")
 
 

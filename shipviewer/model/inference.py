@@ -106,6 +106,7 @@ def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
 
 
 ALWAYS_DECODE = -1.0  # fed as the gate threshold: the decoder runs whatever the gate says
+FLIPS: tuple[tuple[int, ...], ...] = ((1,), (0,), (0, 1))  # image axes (rows 0, columns 1) flipped by TTA
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,10 @@ class InferenceSession:
 
     Images of any size are padded to the model's size multiple (edge-reflected, then cropped back);
     images larger than ``max_side`` are cut into overlapping ``tile`` × ``tile`` tiles whose
-    probabilities are averaged where they overlap.
+    probabilities are averaged where they overlap. With ``tta`` (flip test-time augmentation) the map
+    of every image the gate lets through is the mean of the maps of the image and its three flips
+    (left-right, up-down, both), each flipped back; the gate decides on the image as it is, so a
+    rejected image still costs one encoder pass and the gate's threshold keeps its meaning.
     """
 
     def __init__(
@@ -168,6 +172,7 @@ class InferenceSession:
         tile: int = 768,
         overlap: int = 64,
         max_side: int = 1536,
+        tta: bool = False,
     ) -> None:
         import onnxruntime as ort
 
@@ -192,6 +197,7 @@ class InferenceSession:
         self.tile = self._round_up(tile)
         self.overlap = overlap
         self.max_side = max_side
+        self.tta = tta
         self.last_ms_per_image = float("nan")
 
     # --- opening -------------------------------------------------------------------------------------
@@ -300,13 +306,25 @@ class InferenceSession:
         threshold = self.gate_threshold if gate_threshold is None else gate_threshold
         probability, ship = self._call(batch, threshold if threshold is not None else ALWAYS_DECODE)
         if ship is None or threshold is None:
+            if self.tta:
+                probability = self._flip_mean(batch, probability)
             return GatedOutput(probability, ship, np.ones(len(batch), bool), True)
         passed = ship >= threshold
         decoded = bool(passed.any()) or self.info.gate_input is None
         if not passed.all():
             probability = probability.copy()
             probability[~passed] = 0.0
+        if self.tta and passed.any():
+            probability[passed] = self._flip_mean(batch[passed], probability[passed])
         return GatedOutput(probability, ship, passed, decoded)
+
+    def _flip_mean(self, batch: np.ndarray, probability: np.ndarray) -> np.ndarray:
+        """Mean of ``probability`` (the maps of ``batch``) and the maps of the batch's three flips."""
+        total = probability.astype(np.float32, copy=True)
+        for axes in FLIPS:
+            flipped = np.ascontiguousarray(np.flip(batch, axis=tuple(a + 1 for a in axes)))
+            total += np.flip(self._call(flipped, ALWAYS_DECODE)[0], axis=tuple(a + 1 for a in axes))
+        return total / np.float32(len(FLIPS) + 1)
 
     def _call(self, batch: np.ndarray, gate_threshold: float) -> tuple[np.ndarray, np.ndarray | None]:
         meta = self.info.metadata
@@ -417,5 +435,6 @@ class InferenceSession:
         )
 
     def describe(self) -> str:
-        """One line for status bars and logs: model name, provider, threads."""
-        return f"{self.info.name} on {self.device_name} ({self.threads} threads)"
+        """One line for status bars and logs: model name, provider, threads (and flip TTA when on)."""
+        tta = ", flip TTA" if self.tta else ""
+        return f"{self.info.name} on {self.device_name} ({self.threads} threads{tta})"
