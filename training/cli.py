@@ -166,6 +166,14 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         help="with --init: train only the decoder and the mask head; the encoder and the ship/no-ship "
         "gate keep the weights of --init (the gate stays valid)",
     )
+    p.add_argument(
+        "--unpool",
+        action="store_true",
+        default=None,
+        help="the decoder upsamples by max-unpooling, to where the encoder's pooling found its maxima "
+        "(the SegNet paper's decoder), instead of copying each value into its 2×2 block; same weights, "
+        "so --init may come from either kind",
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from last.keras")
     p.add_argument(
         "--init",

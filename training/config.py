@@ -67,6 +67,7 @@ class TrainConfig:
     val_csv: str | None = None  # validation images from this CSV instead of a split of --csv
     seam: int = 0  # px: touching ships' targets keep this far apart (the model learns to draw the gap)
     decoder_only: bool = False  # train the decoder and mask head only (encoder and gate frozen)
+    unpool: bool = False  # the decoder upsamples by max-unpooling (SegNet paper) instead of copying
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` for the first setting out of range; return self."""

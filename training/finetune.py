@@ -164,7 +164,7 @@ def describe_base(path: Path) -> dict[str, Any]:
     """Width, batch norm and gate of a SegNet ``.keras`` file (what ``train --init`` needs to match it)."""
     import keras
 
-    from .model import ENCODER_FILTERS, has_gate
+    from .model import ENCODER_FILTERS, has_gate, has_unpool
 
     try:
         model = keras.models.load_model(path, compile=False)
@@ -181,6 +181,7 @@ def describe_base(path: Path) -> dict[str, Any]:
         "width": float(last.filters) / ENCODER_FILTERS[-1],
         "batch_norm": any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers),
         "gate": has_gate(model),
+        "unpool": has_unpool(model),
         "parameters": int(model.count_params()),
     }
 
@@ -511,6 +512,7 @@ def _make(
         width=architecture["width"],
         batch_norm=architecture["batch_norm"],
         gate=architecture["gate"],
+        unpool=architecture["unpool"],
         init=str(base),
         # A base trained to leave gaps between touching ships keeps doing so (see train --seam).
         seam=base_meta.seam if base_meta is not None else recorded_seam(base),

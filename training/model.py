@@ -7,6 +7,10 @@ a ship at all (the Airbus winners' ship/no-ship classifier): global max and aver
 encoder's last features, a small dense layer and a sigmoid. Spatial size is left open (``None``) so the
 same weights train on crops and run on full 768×768 frames; every side must be a multiple of 32 (five
 poolings).
+
+With ``unpool=True`` each decoder stage upsamples as the SegNet paper does, where the encoder's max
+pooling took its maxima (max-unpooling), instead of copying each value into its 2×2 block (see
+:func:`_unpooled`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ INPUT_NAME = "image"
 OUTPUT_NAME = "probability"
 GATE_NAME = GATE_OUTPUT  # the ONNX output keeps the Keras layer's name
 GATE_UNITS = 64
+# How far below its block's maximum an activation still counts as the maximum, in max-unpooling.
+UNPOOL_EPS = 1e-3
+UNPOOL_PREFIX = "unpool"
 
 
 def scaled(filters: int, width: float) -> int:
@@ -46,12 +53,45 @@ def _conv(x: keras.KerasTensor, filters: int, name: str, batch_norm: bool) -> ke
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
+def _unpooled(
+    x: keras.KerasTensor, before: keras.KerasTensor, pooled: keras.KerasTensor, name: str
+) -> keras.KerasTensor:
+    """Max-unpooling of ``x`` with the positions the encoder's pooling of ``before`` into ``pooled`` chose.
+
+    ONNX's MaxUnpool needs the pooling's indices, which Keras does not expose on every backend, and the
+    paper's decoder has as many channels as the encoder stage it unpools with — ours (the mirrored widths)
+    does not. So the position is recovered by comparison and shared across channels: a pixel is a maximum
+    of its channel when it equals the upsampled pooled value (``relu(1 + (a - max) / eps)`` is 1 there and
+    0 a little below), and the channels' mean of that indicator weights the upsampled ``x``. Where the
+    encoder saw a clear edge the value goes to the side of the edge it came from; where its activations
+    were all zero (ReLU), every position of the block keeps it, as nearest upsampling does. Built from
+    Keras' own layers only, so the ``.keras`` file loads on every backend without custom objects; the
+    channel mean is a frozen 1×1 convolution (named ``unpool*``, so ``--decoder-only`` keeps it frozen).
+    """
+    channels = int(before.shape[-1])
+    gap = layers.Subtract(name=f"{name}_gap")([before, layers.UpSampling2D(2, name=f"{name}_spread")(pooled)])
+    hit = layers.ReLU(name=f"{name}_hit")(
+        layers.Rescaling(1.0 / UNPOOL_EPS, offset=1.0, name=f"{name}_near")(gap)
+    )
+    share = layers.Conv2D(
+        1,
+        1,
+        use_bias=False,
+        kernel_initializer=keras.initializers.Constant(1.0 / channels),
+        trainable=False,
+        name=f"{name}_share",
+    )(hit)
+    up = layers.UpSampling2D(2, name=f"{name.replace('unpool', 'dec')}_up")(x)
+    return layers.Multiply(name=name)([up, share])
+
+
 def build_segnet(
     input_size: int | None = None,
     *,
     width: float = 1.0,
     batch_norm: bool = False,
     gate: bool = False,
+    unpool: bool = False,
     name: str = "segnet",
 ) -> keras.Model:
     """Build the SegNet; the defaults reproduce the seed notebook's model exactly.
@@ -62,7 +102,9 @@ def build_segnet(
     ``dec{i}_{1,2}_conv`` and the head ``probability``; the input is ``image`` (float32 RGB in [0, 1],
     see :mod:`training.preprocess`), the output (N, H, W, 1) float32. With ``gate`` the model has two
     outputs, ``[probability, ship]``, the second (N, 1): layers ``gate_max``, ``gate_mean``, ``gate_dense``
-    and ``ship``, reading the pooled output of ``enc5``.
+    and ``ship``, reading the pooled output of ``enc5``. ``unpool`` adds, per decoder stage ``s``, the
+    weightless-but-for-a-frozen-mean layers ``unpool{s}_*`` (see :func:`_unpooled`); every trained
+    layer keeps its name and shape, so weights move between the two variants.
     """
     if width <= 0:
         raise ValueError(f"width must be positive, got {width}")
@@ -70,12 +112,18 @@ def build_segnet(
         check_size(input_size, "input size")
     inputs = keras.Input((input_size, input_size, 3), name=INPUT_NAME)
     x = inputs
+    stages: list[tuple[keras.KerasTensor, keras.KerasTensor]] = []  # (before pooling, pooled) per stage
     for stage, filters in enumerate(ENCODER_FILTERS, start=1):
-        x = _conv(x, scaled(filters, width), f"enc{stage}", batch_norm)
-        x = layers.MaxPooling2D(2, name=f"enc{stage}_pool")(x)
+        before = _conv(x, scaled(filters, width), f"enc{stage}", batch_norm)
+        x = layers.MaxPooling2D(2, name=f"enc{stage}_pool")(before)
+        stages.append((before, x))
     features = x
     for stage, filters in enumerate(DECODER_FILTERS, start=1):
-        x = layers.UpSampling2D(2, name=f"dec{stage}_up")(x)
+        if unpool:
+            before, pooled = stages[N_POOLINGS - stage]
+            x = _unpooled(x, before, pooled, f"{UNPOOL_PREFIX}{stage}")
+        else:
+            x = layers.UpSampling2D(2, name=f"dec{stage}_up")(x)
         for conv in range(1, DECODER_CONVS_PER_STAGE + 1):
             x = _conv(x, scaled(filters, width), f"dec{stage}_{conv}", batch_norm)
     outputs = layers.Conv2D(1, 1, activation="sigmoid", name=OUTPUT_NAME)(x)
@@ -103,6 +151,11 @@ def gate_head(features: keras.KerasTensor, units: int = GATE_UNITS) -> keras.Ker
 def has_gate(model: keras.Model) -> bool:
     """Whether ``model`` has the ship/no-ship output (a second output named ``ship``)."""
     return len(model.outputs) == 2 and any(layer.name == GATE_NAME for layer in model.layers)
+
+
+def has_unpool(model: keras.Model) -> bool:
+    """Whether ``model`` upsamples by max-unpooling (``build_segnet(unpool=True)``)."""
+    return any(layer.name.startswith(UNPOOL_PREFIX) for layer in model.layers)
 
 
 def summary_text(model: keras.Model) -> str:

@@ -35,8 +35,10 @@ from .model import (
     ENCODER_FILTERS,
     INPUT_NAME,
     OUTPUT_NAME,
+    UNPOOL_PREFIX,
     build_segnet,
     has_gate,
+    has_unpool,
     scaled,
     summary_text,
 )
@@ -83,6 +85,7 @@ def _model_info(model: keras.Model, config: TrainConfig) -> dict[str, Any]:
         "size_multiple": SIZE_MULTIPLE,
         "encoder_filters": [scaled(f, config.width) for f in ENCODER_FILTERS],
         "decoder_filters": [scaled(f, config.width) for f in DECODER_FILTERS],
+        "upsampling": "max-unpooling" if config.unpool else "nearest",
         "parameters": int(model.count_params()),
     }
 
@@ -103,7 +106,9 @@ def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None
             model = keras.models.load_model(resume_from)
         else:
             keras.utils.set_random_seed(config.seed)
-            model = build_segnet(width=config.width, batch_norm=config.batch_norm, gate=config.gate)
+            model = build_segnet(
+                width=config.width, batch_norm=config.batch_norm, gate=config.gate, unpool=config.unpool
+            )
             if config.init is not None:
                 _load_initial_weights(model, Path(config.init))
             if config.decoder_only:
@@ -134,13 +139,14 @@ def _load_initial_weights(model: keras.Model, path: Path) -> None:
     """Copy the weights of the model in ``path`` into ``model``; a clear error when the two differ.
 
     A model without the ship/no-ship head initialises a gated one: every layer it has is copied by name
-    and the gate's layers start from random weights.
+    and the gate's layers start from random weights. Nearest-upsampling and max-unpooling models share
+    their trained layers, so either initialises the other (by name too).
     """
     try:
         source = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds for a file that is not a model
         raise ConfigError(f"--init {path}: cannot load a Keras model ({exc})") from exc
-    if has_gate(model) and not has_gate(source):
+    if (has_gate(model) and not has_gate(source)) or has_unpool(model) != has_unpool(source):
         copy_by_layer_name(source, model, path)
         return
     ours = [tuple(w.shape) for w in model.weights]
@@ -174,8 +180,8 @@ def copy_by_layer_name(source: keras.Model, model: keras.Model, path: Path) -> N
     from an ungated one); a layer missing or of another shape is a :class:`ConfigError` naming ``path``."""
     targets = {layer.name: layer for layer in model.layers}
     for layer in source.layers:
-        if not layer.weights:
-            continue
+        if not layer.weights or layer.name.startswith(UNPOOL_PREFIX):
+            continue  # max-unpooling's channel mean is fixed, not learned
         target = targets.get(layer.name)
         shapes = [tuple(w.shape) for w in layer.weights]
         if target is None or [tuple(w.shape) for w in target.weights] != shapes:

@@ -71,3 +71,52 @@ def test_sizes_not_multiple_of_32_are_refused(size: int) -> None:
 def test_fixed_input_size() -> None:
     assert check_size(768) == 768
     assert build_segnet(256, width=0.125).input_shape == (None, 256, 256, 3)
+
+
+def _unpool_reference(before: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Max-unpooling by hand: each value of ``x`` goes to the positions of its 2×2 block where the
+    encoder's activations (``before``) had their maxima, weighted by the share of channels that had it."""
+    n, h, w, c = before.shape
+    blocks = before.reshape(n, h // 2, 2, w // 2, 2, c)
+    hit = blocks == blocks.max(axis=(2, 4), keepdims=True)
+    share = hit.mean(axis=-1).reshape(n, h, w, 1)
+    return np.repeat(np.repeat(x, 2, axis=1), 2, axis=2) * share
+
+
+def test_unpool_places_values_where_the_encoder_pooled_its_maxima() -> None:
+    from training.model import _unpooled
+
+    rng = np.random.default_rng(0)
+    before_in = keras.Input((8, 8, 4))
+    x_in = keras.Input((4, 4, 3))
+    pooled = keras.layers.MaxPooling2D(2)(before_in)
+    probe = keras.Model([before_in, x_in], _unpooled(x_in, before_in, pooled, "unpool1"))
+    before = rng.random((2, 8, 8, 4)).astype(np.float32)
+    before[:, :2, :2, :] = 0.0  # a block the ReLU zeroed: every position keeps the value
+    x = rng.random((2, 4, 4, 3)).astype(np.float32)
+    out = probe.predict([before, x], verbose=0)
+    np.testing.assert_allclose(out, _unpool_reference(before, x), atol=1e-6)
+    np.testing.assert_allclose(out[:, :2, :2], np.repeat(np.repeat(x[:, :1, :1], 2, 1), 2, 2), atol=1e-6)
+
+
+def test_unpool_variant_shares_every_trained_layer_and_loads_without_custom_objects(tmp_path) -> None:
+    from training.model import has_unpool
+
+    plain = build_segnet(width=0.125, gate=True)
+    unpooled = build_segnet(width=0.125, gate=True, unpool=True)
+    assert has_unpool(unpooled) and not has_unpool(plain)
+    trained = {w.path: tuple(w.shape) for w in unpooled.trainable_weights}
+    assert trained == {w.path: tuple(w.shape) for w in plain.trainable_weights}
+    frozen = [layer.name for layer in unpooled.layers if layer.weights and not layer.trainable]
+    assert frozen == [f"unpool{s}_share" for s in range(1, 6)]
+    # The seed's layers, in the seed's order: only the upsampling changed.
+    assert [c.name for c in convs(plain)] == [
+        c.name for c in convs(unpooled) if not c.name.startswith("unpool")
+    ]
+    path = tmp_path / "unpool.keras"
+    unpooled.save(path)
+    again = keras.models.load_model(path, compile=False)
+    x = np.random.default_rng(1).random((1, 64, 64, 3)).astype(np.float32)
+    for a, b in zip(unpooled.predict(x, verbose=0), again.predict(x, verbose=0), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert again.compute_output_shape((1, 768, 768, 3))[0] == (1, 768, 768, 1)

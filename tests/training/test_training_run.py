@@ -171,6 +171,44 @@ def test_decoder_only_with_a_seam_keeps_the_encoder_and_records_the_seam(
         TrainConfig(data=str(bright_data), out=str(tmp_path / "z"), seam=20).check()
 
 
+def test_unpool_run_starts_from_a_nearest_upsampling_model_and_exports_with_parity(
+    run_dir: Path, bright_data: Path, tmp_path: Path
+) -> None:
+    """``--unpool --init`` a model trained with nearest upsampling: its trained layers are copied by name
+    (the encoder stays bit-identical with --decoder-only), the run records the upsampling, and the result
+    exports to ONNX within the fp32 tolerance."""
+    import keras
+
+    from export.onnx_export import export_onnx
+    from training.model import has_unpool
+
+    source = run_dir / "best.keras"
+    out = tmp_path / "unpool"
+    train(
+        TrainConfig(
+            data=str(bright_data),
+            out=str(out),
+            epochs=1,
+            steps_per_epoch=2,
+            init=str(source),
+            decoder_only=True,
+            unpool=True,
+            **TINY,
+        )
+    )
+    before = keras.models.load_model(source, compile=False)
+    after = keras.models.load_model(out / "last.keras", compile=False)
+    assert has_unpool(after) and not has_unpool(before)
+    for layer in before.layers:
+        if layer.weights and layer.name.startswith("enc"):
+            for a, b in zip(layer.get_weights(), after.get_layer(layer.name).get_weights(), strict=True):
+                np.testing.assert_array_equal(a, b)
+    config = json.loads((out / "config.json").read_text())
+    assert config["settings"]["unpool"] is True and config["model"]["upsampling"] == "max-unpooling"
+    report = export_onnx(out / "last.keras", tmp_path / "unpool.onnx")
+    assert report.max_abs_diff <= 1e-4
+
+
 def test_evaluate_scores_the_validation_split(
     run_dir: Path, bright_data: Path, capsys: pytest.CaptureFixture
 ) -> None:
