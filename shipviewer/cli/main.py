@@ -105,6 +105,12 @@ def _add_synth(sub: argparse._SubParsersAction) -> None:
         metavar="F",
         help="fraction of images with ships (default: about a quarter, as in the real set)",
     )
+    p.add_argument(
+        "--hard",
+        action="store_true",
+        help="add hard negatives to the same scenes: rocks and reefs off the coasts and at sea, whitecaps "
+        "on rough water (things a model takes for ships); ships keep clear of the rocks",
+    )
     p.set_defaults(handler=_run_synth)
 
 
@@ -118,7 +124,7 @@ def _run_synth(args: argparse.Namespace) -> int:
     if not 0.0 <= extra.get("ship_probability", 0.0) <= 1.0:
         raise UserError("--ship-fraction must be between 0 and 1")
     with ProgressBar(args.images, "synth") as bar:
-        summary = generate(args.out, args.images, args.seed, progress=bar.update, **extra)
+        summary = generate(args.out, args.images, args.seed, progress=bar.update, hard=args.hard, **extra)
     print(
         f"wrote {summary.n_images} images ({summary.n_with_ships} with ships, {summary.n_ships} ships) to "
         f"{summary.out_dir}; labels: {summary.csv_path}"

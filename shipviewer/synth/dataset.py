@@ -87,6 +87,7 @@ def _write(
     progress: Callable[[int, int], None] | None,
     images_in: Path,
     csv_path: Path,
+    hard: bool = False,
 ) -> SynthSummary:
     """Render scenes (index, ship probability) of `seed` as images_in/<id>.jpg, then write their CSV."""
     from shipviewer.airbus.annotations import write_csv
@@ -95,7 +96,7 @@ def _write(
     images_in.mkdir(parents=True, exist_ok=True)
     ships: dict[str, list[str]] = {}
     for done, ((index, ship_probability), image_id) in enumerate(zip(scenes, ids, strict=True), start=1):
-        img, labels = render_image(image_rng(seed, index), ship_probability=ship_probability)
+        img, labels = render_image(image_rng(seed, index), ship_probability=ship_probability, hard=hard)
         (images_in / image_id).write_bytes(encode_jpeg(img, jpeg_quality))
         ships[image_id] = ships_from_labels(labels)
         if progress is not None:
@@ -118,10 +119,12 @@ def generate(
     ship_probability: float = DEFAULT_SHIP_PROBABILITY,
     jpeg_quality: int = JPEG_QUALITY,
     progress: Callable[[int, int], None] | None = None,
+    hard: bool = False,
 ) -> SynthSummary:
     """Write `n_images` scenes as OUT_DIR/train_v2/<id>.jpg and OUT_DIR/train_ship_segmentations_v2.csv.
 
-    The same (seed, n_images) gives byte-identical files; image i is the same whatever n_images is.
+    The same (seed, n_images, hard) gives byte-identical files; image i is the same whatever n_images is.
+    ``hard`` adds rocks and whitecaps (hard negatives, :mod:`shipviewer.synth.hazards`) to the same scenes.
     """
     if n_images < 0:
         raise ValueError(f"n_images must be >= 0, got {n_images}")
@@ -139,6 +142,7 @@ def generate(
         progress=progress,
         images_in=out / IMAGE_DIR,
         csv_path=out / CSV_NAME,
+        hard=hard,
     )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from shipviewer.synth.atmosphere import add_clouds, add_haze, lighting, optics
 from shipviewer.synth.coast import make_coast, quay_shadow, shore_water
+from shipviewer.synth.hazards import add_hazards
 from shipviewer.synth.pixels import lerp
 from shipviewer.synth.placement import Fleet, draw_fleet, place_free, place_moored
 from shipviewer.synth.sea import pick_sea_style, render_sea
@@ -36,10 +37,29 @@ def _atmosphere(rng: np.random.Generator, img: np.ndarray, has_ships: bool) -> n
     return img
 
 
+def _pcg64(rng: np.random.Generator) -> np.random.PCG64:
+    """The bit generator of ``rng`` (``np.random.default_rng`` and :func:`image_rng` make PCG64 ones)."""
+    bits = rng.bit_generator
+    if not isinstance(bits, np.random.PCG64):
+        raise TypeError(
+            f"hard scenes need a PCG64 generator (np.random.default_rng), got {type(bits).__name__}"
+        )
+    return bits
+
+
 def render_image(
-    rng: np.random.Generator, *, ship_probability: float = 0.22, shape: tuple[int, int] = (768, 768)
+    rng: np.random.Generator,
+    *,
+    ship_probability: float = 0.22,
+    shape: tuple[int, int] = (768, 768),
+    hard: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One scene: (RGB uint8 image HxWx3, int32 label image HxW with ship k -> k, 0 = background)."""
+    """One scene: (RGB uint8 image HxWx3, int32 label image HxW with ship k -> k, 0 = background).
+
+    ``hard`` adds the hard negatives of :mod:`shipviewer.synth.hazards` (rocks, whitecaps), drawn from a
+    side stream of ``rng`` (a jumped copy, which leaves ``rng`` where it was), so the scene is otherwise
+    the one without them, but for ships that would have sat on a rock, and the sun, which the rocks' shadows
+    and the ships' share."""
     has_ships = bool(rng.random() < ship_probability)
     p = np.array(SCENE_P_SHIPS if has_ships else SCENE_P_EMPTY)
     scene = SCENES[int(rng.choice(len(SCENES), p=p))]
@@ -55,6 +75,13 @@ def render_image(
         img = lerp(img, coast.land, coast.colour)
         water = 1.0 - coast.land
         berths = coast.berths
+    hazard_sun = None
+    if hard:
+        side = np.random.Generator(_pcg64(rng).jumped())
+        angle = side.uniform(0.0, 2.0 * np.pi)
+        hazard_sun = (math.cos(angle), math.sin(angle))
+        img, hazards = add_hazards(side, img, water, hazard_sun)
+        water = water * (1.0 - hazards.rocks)
     fleet = Fleet(water, np.zeros(shape, np.int32))
     if has_ships:
         if scene == "harbour":
@@ -63,7 +90,7 @@ def render_image(
         if not fleet.ships:
             place_free(rng, fleet, 1, tries=200)
         sun_angle = rng.uniform(0.0, 2.0 * np.pi)
-        sun = (math.cos(sun_angle), math.sin(sun_angle))
+        sun = hazard_sun or (math.cos(sun_angle), math.sin(sun_angle))
         draw_fleet(rng, img, fleet, sun=sun, wake_strength=rng.uniform(0.15, 0.6))
     img = lighting(rng, _atmosphere(rng, img, has_ships))
     return optics(rng, img), fleet.labels

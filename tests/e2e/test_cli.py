@@ -77,3 +77,14 @@ def test_wrong_header_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     assert f"{bad}:1: header 'id,pixels' lacks the column(s) ImageId, EncodedPixels" in out.stderr
     missing = run("validate", str(tmp_path / "nope.csv"))
     assert missing.returncode != 0 and "no such file" in missing.stderr
+
+
+def test_synth_hard_writes_a_valid_set_with_hard_negatives(tmp_path: Path) -> None:
+    for name, extra in (("plain", []), ("hard", ["--hard"])):
+        out = run("synth", str(tmp_path / name), "--images", "4", "--seed", "5", *extra)
+        assert out.returncode == 0, out.stderr
+    assert run("validate", str(tmp_path / "hard" / "train_ship_segmentations_v2.csv")).returncode == 0
+    plain = sorted((tmp_path / "plain" / "train_v2").iterdir())
+    hard = sorted((tmp_path / "hard" / "train_v2").iterdir())
+    assert [p.name for p in plain] == [p.name for p in hard]
+    assert any(a.read_bytes() != b.read_bytes() for a, b in zip(plain, hard, strict=True))

@@ -210,3 +210,51 @@ def test_bundled_samples_match_write_samples(tmp_path: Path) -> None:
         a = cv2.imread(str(tmp_path / name)).astype(float)
         b = cv2.imread(str(SAMPLES / name)).astype(float)
         assert np.abs(a - b).mean() < 2.0  # same picture (libjpeg builds may differ in the last bits)
+
+
+# --- hard negatives (synth --hard) -----------------------------------------------------------------------
+def test_hard_scenes_are_deterministic_and_the_default_is_unchanged(tmp_path: Path) -> None:
+    generate(tmp_path / "a", 6, seed=5, hard=True)
+    generate(tmp_path / "b", 6, seed=5, hard=True)
+    generate(tmp_path / "plain", 6, seed=5)
+    generate(tmp_path / "plain2", 6, seed=5, hard=False)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    plain = _files(tmp_path / "plain")
+    assert a == b and plain == _files(tmp_path / "plain2")
+    assert set(a) == set(plain)  # the same scenes (ids), with hard negatives drawn into some
+    assert sum(a[name] != plain[name] for name in a if name.endswith(".jpg")) >= 3
+
+
+def test_hard_scenes_keep_the_rest_of_the_scene() -> None:
+    """The hazards come from a side stream: a hard scene is the plain one plus rocks and whitecaps."""
+    for index in range(8):
+        soft, soft_labels = render_image(image_rng(3, index))
+        hard, hard_labels = render_image(image_rng(3, index), hard=True)
+        changed = np.abs(hard.astype(int) - soft.astype(int)).max(axis=2) > 40
+        assert changed.mean() < 0.2  # most of the frame is untouched
+        if not soft_labels.any():
+            assert not hard_labels.any()
+
+
+def test_rocks_and_whitecaps_stay_on_water_and_ships_keep_off_the_rocks() -> None:
+    from shipviewer.synth.hazards import add_hazards
+    from shipviewer.synth.placement import place_free
+
+    found_rocks = found_caps = 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        water = np.ones((256, 256), np.float32)
+        water[:, :60] = 0.0  # land on the left
+        img = np.full((256, 256, 3), (20.0, 40.0, 70.0), np.float32)
+        out, hazards = add_hazards(rng, img, water, (1.0, 0.0))
+        assert out.shape == img.shape and out.dtype == np.float32
+        assert not hazards.rocks[:, :60].any() and not hazards.whitecaps[:, :60].any()
+        assert not (hazards.whitecaps[hazards.rocks] > 0).any()
+        changed = np.abs(out - img).max(axis=2) > 1.0
+        assert not changed[:, :50].any()  # nothing drawn on land (a foam fringe may touch the shore)
+        found_rocks += hazards.rocks.any()
+        found_caps += hazards.whitecaps.any()
+        fleet = Fleet(water * (1.0 - hazards.rocks), np.zeros((256, 256), np.int32))
+        place_free(rng, fleet, 8, tries=60)
+        assert not (fleet.labels[hazards.rocks] != 0).any()
+    assert found_rocks >= 3 and found_caps >= 2
