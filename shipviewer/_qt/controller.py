@@ -49,6 +49,7 @@ class ViewerController(QObject):
         *,
         cache_dir: str | os.PathLike[str] | None = None,
         device: str = "auto",
+        tta: bool = False,
         threads: int | None = None,
         image_bytes: int = 256 << 20,
         prob_memory_bytes: int = 192 << 20,
@@ -57,6 +58,7 @@ class ViewerController(QObject):
     ) -> None:
         super().__init__(parent)
         self.device = device
+        self.tta = tta  # flip test-time augmentation, a setting of the model's session
         self.ship_probabilities: dict[str, float] = {}  # image path → the gate's output, when known
         self._full_levels: tuple[str, np.ndarray] | None = None  # (path, ungated map) for the tools
         self.catalog = Catalog()
@@ -340,10 +342,19 @@ class ViewerController(QObject):
         self.message.emit(f"Opening model {Path(path).name}…")
         self.ship_probabilities.clear()  # the gate's values belong to the model that made them
         self._full_levels = None
-        self.predictor.load_model(os.path.abspath(path), self.device)
+        self.predictor.load_model(os.path.abspath(path), self.device, tta=self.tta)
 
     def set_device(self, device: str) -> None:
         self.device = device
+        if self.model_path:
+            self.load_model(self.model_path)
+
+    def set_tta(self, on: bool) -> None:
+        """Flip test-time augmentation on or off: the model is opened again, and its maps are new ones
+        (cached apart from the plain maps)."""
+        if on == self.tta:
+            return
+        self.tta = on
         if self.model_path:
             self.load_model(self.model_path)
 
@@ -377,7 +388,8 @@ class ViewerController(QObject):
             return ""
         ms = self.predictor.last_ms
         timing = "" if math.isnan(ms) else f" · {ms:.0f} ms/image"
-        return f"{session.info.name} · {session.device_name}{timing}{self._gate_text()}"
+        tta = " · flip TTA" if session.tta else ""
+        return f"{session.info.name} · {session.device_name}{tta}{timing}{self._gate_text()}"
 
     def full_levels(self) -> np.ndarray | None:
         """The image on screen's probability map for the editing tools, even where the ship/no-ship gate

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.controller = ViewerController(
             cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
             device=device or self.settings.device,
+            tta=self.settings.flip_tta,
             threads=threads,
             parent=self,
         )
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.list_dock.toggleViewAction())
         self.view_menu.addAction(self.overlay_dock.toggleViewAction())
         self.actions_.set_devices(available_devices(), c.device, self.choose_device)
+        self.actions_["flip_tta"].setChecked(c.tta)
 
         self.settings.load_options(c.options)
         self._restore_window()
@@ -395,6 +397,10 @@ class MainWindow(QMainWindow):
     def choose_device(self, device: str) -> None:
         self.settings.device = device
         self.controller.set_device(device)
+
+    def set_flip_tta(self, on: bool) -> None:
+        self.settings.flip_tta = on
+        self.controller.set_tta(on)
 
     def clear_recent(self) -> None:
         self.settings.clear_recent_folders()

@@ -31,6 +31,7 @@ from shipviewer.model.prob_cache import ProbabilityCache, image_key, model_ident
 from shipviewer.viewer.work_queue import WorkQueue
 
 CURRENT, AHEAD, ALL = 0, 1, 2
+TTA_IDENTITY = "+flip-tta"  # a flip-TTA session's maps are another model's as far as the cache goes
 RUN_GROUP = "all"
 RUN_AHEAD = 16  # images of a "predict all" run in the queue at a time
 
@@ -79,9 +80,10 @@ class Predictor(QObject):
         """A model is being opened."""
         return self._pending_load
 
-    def load_model(self, path: str | Path, device: str = "auto") -> None:
+    def load_model(self, path: str | Path, device: str = "auto", *, tta: bool = False) -> None:
         """Open a model in the background; on success it replaces the current one (``model_loaded``),
-        on failure the current one stays (``model_failed``)."""
+        on failure the current one stays (``model_failed``). With ``tta`` the session averages flipped
+        maps, and its maps are cached under another identity than the plain ones."""
         self._load_request += 1
         request, path = self._load_request, str(path)
         self._pending_load = True
@@ -89,8 +91,8 @@ class Predictor(QObject):
         threads = self.threads
 
         def work() -> tuple[InferenceSession, str]:
-            session = InferenceSession(path, device=device, threads=threads)
-            return session, model_identity(path)
+            session = InferenceSession(path, device=device, threads=threads, tta=tta)
+            return session, model_identity(path) + (TTA_IDENTITY if tta else "")
 
         self._loader.submit(
             work,

@@ -77,6 +77,15 @@ class ViewerSettings:
         self.store.setValue("model/device", value)
 
     @property
+    def flip_tta(self) -> bool:
+        """Whether the model runs with flip test-time augmentation (Model ▸ Flip Test-Time Augmentation)."""
+        return str(self._get("model/flip_tta", "false")).lower() in ("true", "1")
+
+    @flip_tta.setter
+    def flip_tta(self, value: bool) -> None:
+        self.store.setValue("model/flip_tta", bool(value))
+
+    @property
     def model_path(self) -> str:
         """The model the user opened last ('' for the bundled default)."""
         return str(self._get("model/path", "") or "")
