@@ -83,12 +83,13 @@ def load_scenes(images: Path, csv: Path, limit: int | None) -> list[Scene]:
     return scenes
 
 
-def add_probabilities(scenes: list[Scene], model: Path) -> float:
-    """The model's map of every image (uint8 levels, as the viewer caches them); returns ms per image."""
+def add_probabilities(scenes: list[Scene], model: Path, tta: bool = False) -> float:
+    """The model's map of every image (uint8 levels, as the viewer caches them); returns ms per image.
+    ``tta``: the flip-TTA map (the viewer's Model ▸ Flip Test-Time Augmentation)."""
     from shipviewer.model.inference import InferenceSession
     from shipviewer.model.prob_cache import quantize
 
-    session = InferenceSession(model, "cpu")
+    session = InferenceSession(model, "cpu", tta=tta)
     t0 = time.perf_counter()
     for scene in scenes:
         scene.probability = quantize(session.probabilities(scene.rgb))
@@ -399,6 +400,9 @@ def main() -> int:
     parser.add_argument("--no-image-only", dest="image_only", action="store_false")
     parser.add_argument("--no-brush", dest="brush", action="store_false")
     parser.add_argument("--no-qt", dest="qt", action="store_false", help="skip the real-canvas latency")
+    parser.add_argument(
+        "--tta", action="store_true", help="the model's flip-TTA map (as the viewer's option)"
+    )
     args = parser.parse_args()
     from resources import default_model_path
 
@@ -408,14 +412,14 @@ def main() -> int:
     scenes = load_scenes(images, csv, args.limit_images)
     if not scenes:
         sys.exit(f"no images with ships in {images} (labels {csv})")
-    ms_model = add_probabilities(scenes, model)
+    ms_model = add_probabilities(scenes, model, args.tta)
     print(f"model {model.name}: {ms_model:.0f} ms per image (maps made once, as the viewer caches them)")
     guided = evaluate(f"synthetic/Kaggle-layout set {args.data}", scenes, args)
 
     real_csv = args.real / "labels.csv"
     if real_csv.is_file():
         real = load_scenes(args.real / "images", real_csv, None)
-        add_probabilities(real, model)
+        add_probabilities(real, model, args.tta)
         evaluate(f"real Airbus ships {args.real}", real, args)
     else:
         print(f"\n(no real ships: {real_csv} not found)")
