@@ -82,9 +82,8 @@ def test_flip_tta_from_the_model_menu_reopens_the_model_and_shows_the_averaged_m
     wait_for_current(qtbot, window, SHIPS, timeout=30_000)
     qtbot.waitUntil(lambda: "flip TTA" in window.status.model_label.text(), timeout=30_000)
     session = window.controller.session
-    expected = quantize(
-        InferenceSession(session.path, device="cpu", tta=True).analyse(window.controller.current.rgb).probability
-    )
+    reference = InferenceSession(session.path, device="cpu", tta=True)
+    expected = quantize(reference.analyse(window.controller.current.rgb).probability)
     qtbot.waitUntil(lambda: np.array_equal(window.controller.current.levels, expected), timeout=30_000)
     assert not np.array_equal(expected, plain_levels)  # a new map, not the plain one from the cache
     assert window.settings.flip_tta
