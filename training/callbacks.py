@@ -7,9 +7,14 @@ done, which ``--resume`` reads to continue at the right epoch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import keras
@@ -50,6 +55,51 @@ def read_state(run_dir: Path) -> dict[str, Any]:
 
 def write_state(run_dir: Path, **state: Any) -> None:
     atomic_write_text(run_dir / STATE_JSON, json.dumps(state, indent=2) + "\n")
+
+
+class StopOnInterrupt(keras.callbacks.Callback):
+    """Raises KeyboardInterrupt at the end of the step in which Ctrl+C came (see :func:`interruptible`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested = False
+
+    def _check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._check()
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._check()
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[StopOnInterrupt]:
+    """Ctrl+C during ``fit`` stops the run at the end of the current step, always.
+
+    Python's own handler raises KeyboardInterrupt wherever the main thread happens to be, and inside
+    TensorFlow's and Keras' machinery (a finaliser, a data iterator's cleanup) that exception can be
+    swallowed: the run went on, and the user had to press Ctrl+C again. Here the signal only sets a flag
+    that the callback turns into KeyboardInterrupt in plain Python code between steps; a second Ctrl+C
+    raises at once (a step that hangs). Outside the main thread (no signals there) the callback is inert.
+    """
+    callback = StopOnInterrupt()
+    if threading.current_thread() is not threading.main_thread():
+        yield callback
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if callback.requested:
+            raise KeyboardInterrupt
+        callback.requested = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield callback
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class PublishCheckpoints(keras.callbacks.Callback):

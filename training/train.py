@@ -373,17 +373,18 @@ def _fit(
         train_ds = train_ds.map(with_ship_label)
         val_ds = val_ds.map(with_ship_label) if val_ds is not None else None
     try:
-        history = model.fit(
-            train_ds,
-            epochs=config.epochs,
-            initial_epoch=plan.initial_epoch,
-            steps_per_epoch=plan.steps,
-            validation_data=val_ds,
-            validation_steps=plan.val_steps or None,
-            callbacks=callbacks,
-            shuffle=False,  # the pipeline shuffles
-            verbose=1 if sys.stdout.isatty() else 2,
-        )
+        with cb.interruptible() as stop:
+            history = model.fit(
+                train_ds,
+                epochs=config.epochs,
+                initial_epoch=plan.initial_epoch,
+                steps_per_epoch=plan.steps,
+                validation_data=val_ds,
+                validation_steps=plan.val_steps or None,
+                callbacks=[*callbacks, stop],
+                shuffle=False,  # the pipeline shuffles
+                verbose=1 if sys.stdout.isatty() else 2,
+            )
     except KeyboardInterrupt:
         _save_interrupted(model, out_dir, log)
         raise

@@ -324,3 +324,23 @@ def test_ctrl_c_leaves_a_usable_last_model(bright_data: Path, tmp_path: Path, cl
     assert not list(out.glob("*.partial.keras"))
     result = resume(out, {"epochs": done + 1, "steps_per_epoch": 1})
     assert result.epochs_done == done + 1
+
+
+def test_ctrl_c_during_fit_becomes_a_stop_between_steps() -> None:
+    """The first Ctrl+C only flags the run (TensorFlow's machinery could swallow a KeyboardInterrupt raised
+    mid-step); the end of the step raises it; a second Ctrl+C raises at once; the old handler comes back."""
+    import os
+
+    from training.callbacks import interruptible
+
+    before = signal.getsignal(signal.SIGINT)
+    with interruptible() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs on the next bytecode; nothing is raised here
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            stop.on_train_batch_end(0)
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+    assert signal.getsignal(signal.SIGINT) is before
