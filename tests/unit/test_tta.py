@@ -33,16 +33,21 @@ def image() -> np.ndarray:
     pytest.skip("no bundled sample passes the gate")
 
 
+def _flips(session: InferenceSession, image: np.ndarray) -> list[np.ndarray]:
+    """The plain maps of ``image`` and its three flips, each flipped back."""
+    return [
+        session.probabilities(image),
+        session.probabilities(image[:, ::-1])[:, ::-1],
+        session.probabilities(image[::-1])[::-1],
+        session.probabilities(image[::-1, ::-1])[::-1, ::-1],
+    ]
+
+
 def test_tta_map_is_the_mean_of_the_four_flips_flipped_back(
     sessions: tuple[InferenceSession, InferenceSession], image: np.ndarray
 ) -> None:
     plain, tta = sessions
-    maps = [
-        plain.probabilities(image),
-        plain.probabilities(image[:, ::-1])[:, ::-1],
-        plain.probabilities(image[::-1])[::-1],
-        plain.probabilities(image[::-1, ::-1])[::-1, ::-1],
-    ]
+    maps = _flips(plain, image)
     assert max(float(np.abs(m - maps[0]).max()) for m in maps[1:]) > 0.05  # the model is not symmetric
     expected = np.mean(maps, axis=0)
     analysis = tta.analyse(image)
@@ -71,15 +76,7 @@ def test_tta_keeps_a_gated_out_image_empty_and_odd_sizes(
     if not plain.analyse(sea).passed:
         assert not analysis.passed and not analysis.probability.any()
     full = tta.probabilities(sea)
-    expected = np.mean(
-        [
-            plain.probabilities(sea),
-            plain.probabilities(sea[:, ::-1])[:, ::-1],
-            plain.probabilities(sea[::-1])[::-1],
-            plain.probabilities(sea[::-1, ::-1])[::-1, ::-1],
-        ],
-        axis=0,
-    )
+    expected = np.mean(_flips(plain, sea), axis=0)
     # Padding goes to the bottom and right of the flipped image too, so a map near the far edges may
     # differ a little from flipping the unpadded image; away from them it is the same mean.
     np.testing.assert_allclose(full[:256, :160], expected[:256, :160], atol=1e-5)
