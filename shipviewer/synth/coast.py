@@ -111,7 +111,7 @@ def _natural(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return smoothstep(level - field, -0.8, 0.8)
 
 
-def _distance(mask: np.ndarray) -> np.ndarray:
+def distance_inside(mask: np.ndarray) -> np.ndarray:
     """Euclidean distance of each nonzero pixel of `mask` to the nearest zero pixel."""
     import cv2
 
@@ -124,7 +124,7 @@ def _beach(rng: np.random.Generator, colour: np.ndarray, land: np.ndarray) -> np
     width = rng.uniform(4.0, 30.0) * np.clip(
         1.0 + 0.7 * fbm(rng, land.shape, rng.uniform(40.0, 120.0)), 0.1, 2.5
     )
-    relative = _distance(land > 0.5) / width
+    relative = distance_inside(land > 0.5) / width
     band = (1.0 - smoothstep(relative, 0.5, 1.0)) * rng.uniform(0.6, 1.0)
     sand = sand_colour(rng)
     return lerp(colour, band, sand)
@@ -132,7 +132,7 @@ def _beach(rng: np.random.Generator, colour: np.ndarray, land: np.ndarray) -> np
 
 def shore_water(rng: np.random.Generator, sea: np.ndarray, land: np.ndarray, natural: bool) -> np.ndarray:
     """`sea` with a shallow-water tint near land, plus surf on natural shores."""
-    offshore = _distance(land < 0.5)
+    offshore = distance_inside(land < 0.5)
     shallow = SHALLOW_COLOURS[int(rng.integers(len(SHALLOW_COLOURS)))]
     reach = rng.uniform(15.0, 120.0) if natural else rng.uniform(5.0, 30.0)
     tint = np.exp(-offshore / reach) * (rng.uniform(0.3, 0.8) if natural else rng.uniform(0.0, 0.3))

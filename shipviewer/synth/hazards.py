@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shipviewer.synth.coast import distance_inside
 from shipviewer.synth.pixels import lerp
 
 ROCK_COLOURS: tuple[tuple[float, float, float], ...] = (
@@ -70,7 +71,7 @@ def _rocks_mask(rng: np.random.Generator, water: np.ndarray) -> np.ndarray:
     land = water < 0.5
     near_land = None
     if land.any():
-        dist = cv2.distanceTransform((~land).astype(np.uint8), cv2.DIST_L2, 5)
+        dist = distance_inside(~land)
         near_land = (dist > 4) & (dist < rng.uniform(25.0, 90.0))
     for _ in range(int(rng.integers(1, 5))):
         centre = _water_point(rng, water, near_land if rng.random() < 0.7 else None)
