@@ -54,7 +54,7 @@ def _conv(x: keras.KerasTensor, filters: int, name: str, batch_norm: bool) -> ke
 
 
 def _unpooled(
-    x: keras.KerasTensor, before: keras.KerasTensor, pooled: keras.KerasTensor, name: str
+    x: keras.KerasTensor, before: keras.KerasTensor, pooled: keras.KerasTensor, stage: int
 ) -> keras.KerasTensor:
     """Max-unpooling of ``x`` with the positions the encoder's pooling of ``before`` into ``pooled`` chose.
 
@@ -68,6 +68,7 @@ def _unpooled(
     Keras' own layers only, so the ``.keras`` file loads on every backend without custom objects; the
     channel mean is a frozen 1×1 convolution (named ``unpool*``, so ``--decoder-only`` keeps it frozen).
     """
+    name = f"{UNPOOL_PREFIX}{stage}"
     channels = int(before.shape[-1])
     gap = layers.Subtract(name=f"{name}_gap")([before, layers.UpSampling2D(2, name=f"{name}_spread")(pooled)])
     hit = layers.ReLU(name=f"{name}_hit")(
@@ -81,7 +82,7 @@ def _unpooled(
         trainable=False,
         name=f"{name}_share",
     )(hit)
-    up = layers.UpSampling2D(2, name=f"{name.replace('unpool', 'dec')}_up")(x)
+    up = layers.UpSampling2D(2, name=f"dec{stage}_up")(x)
     return layers.Multiply(name=name)([up, share])
 
 
@@ -121,7 +122,7 @@ def build_segnet(
     for stage, filters in enumerate(DECODER_FILTERS, start=1):
         if unpool:
             before, pooled = stages[N_POOLINGS - stage]
-            x = _unpooled(x, before, pooled, f"{UNPOOL_PREFIX}{stage}")
+            x = _unpooled(x, before, pooled, stage)
         else:
             x = layers.UpSampling2D(2, name=f"dec{stage}_up")(x)
         for conv in range(1, DECODER_CONVS_PER_STAGE + 1):

@@ -90,7 +90,7 @@ def test_unpool_places_values_where_the_encoder_pooled_its_maxima() -> None:
     before_in = keras.Input((8, 8, 4))
     x_in = keras.Input((4, 4, 3))
     pooled = keras.layers.MaxPooling2D(2)(before_in)
-    probe = keras.Model([before_in, x_in], _unpooled(x_in, before_in, pooled, "unpool1"))
+    probe = keras.Model([before_in, x_in], _unpooled(x_in, before_in, pooled, 1))
     before = rng.random((2, 8, 8, 4)).astype(np.float32)
     before[:, :2, :2, :] = 0.0  # a block the ReLU zeroed: every position keeps the value
     x = rng.random((2, 4, 4, 3)).astype(np.float32)
