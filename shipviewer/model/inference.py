@@ -106,7 +106,8 @@ def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
 
 
 ALWAYS_DECODE = -1.0  # fed as the gate threshold: the decoder runs whatever the gate says
-FLIPS: tuple[tuple[int, ...], ...] = ((1,), (0,), (0, 1))  # image axes (rows 0, columns 1) flipped by TTA
+# The batch axes (1 rows, 2 columns) TTA flips: left-right, up-down, both.
+FLIPS: tuple[tuple[int, ...], ...] = ((2,), (1,), (1, 2))
 
 
 @dataclass(frozen=True)
@@ -322,8 +323,8 @@ class InferenceSession:
         """Mean of ``probability`` (the maps of ``batch``) and the maps of the batch's three flips."""
         total = probability.astype(np.float32, copy=True)
         for axes in FLIPS:
-            flipped = np.ascontiguousarray(np.flip(batch, axis=tuple(a + 1 for a in axes)))
-            total += np.flip(self._call(flipped, ALWAYS_DECODE)[0], axis=tuple(a + 1 for a in axes))
+            flipped = np.ascontiguousarray(np.flip(batch, axis=axes))
+            total += np.flip(self._call(flipped, ALWAYS_DECODE)[0], axis=axes)
         return total / np.float32(len(FLIPS) + 1)
 
     def _call(self, batch: np.ndarray, gate_threshold: float) -> tuple[np.ndarray, np.ndarray | None]:
