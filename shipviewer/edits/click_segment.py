@@ -31,6 +31,7 @@ import numpy as np
 
 from shipviewer.edits._core import EditError, check_label, check_labels, label_box, write_where
 from shipviewer.edits.undo import Atom, Box
+from shipviewer.model.grabcut import close_and_fill, grabcut_crop, push_rim
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -253,39 +254,15 @@ def _grabcut(
 ) -> np.ndarray | None:
     """GrabCut on ``image[window]`` from ``trimap`` (GC_* values, the window's shape; clicks are drawn in
     as hard constraints), shrunk to ``side`` pixels at most; the ship pixels at full size, or None."""
-    crop = np.ascontiguousarray(image[window.slices])
-    h, w = trimap.shape
-    scale = min(1.0, (side or options.max_side) / max(h, w))
-    if scale < 1.0:
-        size = (max(round(w * scale), 2), max(round(h * scale), 2))
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-        small = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
-    else:
-        small = trimap.copy()
-    radius = max(1, round(options.click_radius * scale))
-    for click in clicks:
-        cx, cy = int((click.x - window.x0 + 0.5) * scale), int((click.y - window.y0 + 0.5) * scale)
-        if 0 <= cx < small.shape[1] and 0 <= cy < small.shape[0]:
-            cv2.circle(small, (cx, cy), radius, cv2.GC_FGD if click.positive else cv2.GC_BGD, -1)
-    small[0, :] = small[-1, :] = small[:, 0] = small[:, -1] = cv2.GC_BGD
-    probable = (small == cv2.GC_PR_FGD) | (small == cv2.GC_FGD)
-    if not probable.any() or probable.all():
-        return None
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)  # GrabCut seeds its colour models with k-means: the same clicks, the same ship
-    try:
-        cv2.grabCut(crop, small, None, bgd, fgd, options.iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
-    except cv2.error:  # a colour model with no pixels (a trimap of one kind): no answer
-        return None
-    ship = ((small == cv2.GC_FGD) | (small == cv2.GC_PR_FGD)).astype(np.uint8)
-    if scale < 1.0:
-        ship = (cv2.resize(ship.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5).view(
-            np.uint8
-        )
-    ship = ship.view(bool)
-    ship &= trimap != cv2.GC_BGD  # hard constraints hold at full size too
-    ship |= trimap == cv2.GC_FGD
-    return ship
+    dots = [(c.x - window.x0, c.y - window.y0, cv2.GC_FGD if c.positive else cv2.GC_BGD) for c in clicks]
+    return grabcut_crop(
+        image[window.slices],
+        trimap,
+        side=side or options.max_side,
+        iterations=options.iterations,
+        dots=dots,
+        dot_radius=options.click_radius,
+    )
 
 
 def _keep_clicked(ship: np.ndarray, clicks: Sequence[Click], window: Box) -> np.ndarray:
@@ -358,35 +335,6 @@ def _along_an_edge(lab: np.ndarray, ship: np.ndarray, lines: np.ndarray, factor:
     gradient = np.sqrt((gx * gx + gy * gy).sum(axis=2))
     floor = 20.0  # a Sobel response of about a 5-unit Lab step: less is no edge at all
     return float(gradient[lines].mean()) > max(factor * float(np.median(gradient[ship & ~lines])), floor)
-
-
-def _push_rim(
-    image: np.ndarray, ship: np.ndarray, window: Box, alpha_min: float, allowed: np.ndarray
-) -> np.ndarray:
-    """Add the pixels just outside ``ship`` whose colour is at least ``alpha_min`` of the way from the
-    local sea colour to the local ship colour (the anti-aliased rim of the hull)."""
-    colour = image[window.slices].astype(np.float32)
-    mask8 = ship.view(np.uint8)
-    core = cv2.erode(mask8, _SQUARE3).astype(np.float32)
-    if not core.any():
-        core = mask8.astype(np.float32)
-    sea = 1.0 - cv2.dilate(mask8, _SQUARE5).astype(np.float32)
-    ring = (cv2.dilate(mask8, _SQUARE3) > 0) & ~ship & allowed
-    if not ring.any():
-        return ship
-
-    def local_mean(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        total = cv2.blur(weight, (7, 7), borderType=cv2.BORDER_REFLECT)
-        sums = cv2.blur(colour * weight[..., None], (7, 7), borderType=cv2.BORDER_REFLECT)
-        return sums / (total[..., None] + 1e-6), total
-
-    hull, hull_w = local_mean(core)
-    water, water_w = local_mean(sea)
-    d = hull - water
-    den = (d * d).sum(axis=2)
-    alpha = ((colour - water) * d).sum(axis=2) / (den + 1e-6)
-    add = ring & (hull_w > 1e-3) & (water_w > 1e-3) & (den > 100.0) & (alpha >= alpha_min)
-    return ship | add
 
 
 # --- the tool --------------------------------------------------------------------------------------------
@@ -519,7 +467,7 @@ def segment_clicks(
         return None
     # 3. the clicked blobs, minus what the negative clicks claim
     if options.close > 0:
-        ship = _closed(ship, options.close) & (trimap != cv2.GC_BGD)
+        ship = close_and_fill(ship, options.close) & (trimap != cv2.GC_BGD)
     if positives:
         ship = _keep_clicked(ship, clicks, window)
     inside_window = [
@@ -535,19 +483,8 @@ def segment_clicks(
         allowed = ~no_go
         if box is not None:
             allowed &= inside
-        ship = _push_rim(image, ship, window, options.rim_alpha, allowed)
+        ship = push_rim(image[window.slices], ship, options.rim_alpha, allowed)
     return window, ship
-
-
-def _closed(mask: np.ndarray, radius: int) -> np.ndarray:
-    """``mask`` closed with a disc of ``radius`` and with its holes filled: GrabCut leaves gaps between
-    the differently coloured parts of a hull (container stacks, hatch covers); a ship has no holes."""
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    pad = radius + 1
-    closed = cv2.morphologyEx(np.pad(mask, pad).view(np.uint8), cv2.MORPH_CLOSE, disc)[pad:-pad, pad:-pad]
-    outside = np.pad(closed == 0, 1, constant_values=True).view(np.uint8)
-    _, blobs = cv2.connectedComponents(outside, connectivity=4)
-    return blobs[1:-1, 1:-1] != blobs[0, 0]
 
 
 def _near(regions: Sequence[Region], x: int, y: int, reach: int) -> bool:
