@@ -161,7 +161,9 @@ class InferenceSession:
     probabilities are averaged where they overlap. With ``tta`` (flip test-time augmentation) the map
     of every image the gate lets through is the mean of the maps of the image and its three flips
     (left-right, up-down, both), each flipped back; the gate decides on the image as it is, so a
-    rejected image still costs one encoder pass and the gate's threshold keeps its meaning.
+    rejected image still costs one encoder pass and the gate's threshold keeps its meaning. ``refine``
+    (default: the model's ``refine_outlines`` metadata) redraws each ship's outline from the image by
+    GrabCut in :meth:`ships` / :meth:`ships_from`.
     """
 
     def __init__(
@@ -174,6 +176,7 @@ class InferenceSession:
         overlap: int = 64,
         max_side: int = 1536,
         tta: bool = False,
+        refine: bool | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -199,6 +202,8 @@ class InferenceSession:
         self.overlap = overlap
         self.max_side = max_side
         self.tta = tta
+        # Redraw each ship's outline from the image (model/outlines.py): the metadata's advice unless told.
+        self.refine = self.info.metadata.refine_outlines if refine is None else refine
         self.last_ms_per_image = float("nan")
 
     # --- opening -------------------------------------------------------------------------------------
@@ -417,25 +422,38 @@ class InferenceSession:
     ) -> list[str]:
         """Ship instances as RLE strings, with the model's recommended threshold and minimum size; none for
         an image the ship/no-ship gate rejects."""
-        return self.ships_from(self.analyse(image), threshold, min_size)
+        rgb = as_rgb_uint8(image)
+        return self.ships_from(self.analyse(rgb), threshold, min_size, image=rgb)
 
     def ships_from(
-        self, analysis: Analysis, threshold: float | None = None, min_size: int | None = None
+        self,
+        analysis: Analysis,
+        threshold: float | None = None,
+        min_size: int | None = None,
+        *,
+        image: np.ndarray | None = None,
     ) -> list[str]:
         """The ships of an :meth:`analyse` result, post-processed as the model's metadata recommends
-        (threshold, minimum size, touching ships split); none where the gate rejected the image."""
+        (threshold, minimum size, touching ships split, outlines refined); none where the gate rejected
+        the image. ``image`` (the analysed image, uint8 RGB) is needed when :attr:`refine` is on."""
         meta = self.info.metadata
         if not analysis.passed:
             return []
+        if self.refine and image is None:
+            raise ValueError("refining outlines needs the image: pass image=")
         return probability_to_ships(
             analysis.probability,
             meta.threshold if threshold is None else threshold,
             meta.min_size if min_size is None else min_size,
             split_touching=meta.split_touching,
             seam=meta.seam,
+            refine=self.refine,
+            image=None if image is None else as_rgb_uint8(image),
         )
 
     def describe(self) -> str:
-        """One line for status bars and logs: model name, provider, threads (and flip TTA when on)."""
+        """One line for status bars and logs: model name, provider, threads (and flip TTA and outline
+        refinement when on)."""
         tta = ", flip TTA" if self.tta else ""
-        return f"{self.info.name} on {self.device_name} ({self.threads} threads{tta})"
+        refine = ", outlines refined" if self.refine else ""
+        return f"{self.info.name} on {self.device_name} ({self.threads} threads{tta}{refine})"

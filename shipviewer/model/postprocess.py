@@ -39,6 +39,8 @@ def probability_to_ships(
     *,
     split_touching: bool = False,
     seam: int = 0,
+    refine: bool = False,
+    image: np.ndarray | None = None,
 ) -> list[str]:
     """Non-overlapping ships as canonical RLE strings: pixels above ``threshold``, one ship per
     connected blob, blobs under ``min_size`` pixels dropped, ordered by their first pixel.
@@ -47,6 +49,8 @@ def probability_to_ships(
     several sure ship cores is split between them by watershed (:func:`.instances.split_blobs`); parts under
     ``min_size`` are dropped. ``seam`` (a model trained to leave that gap between touching ships, see
     ``shipviewer train --seam``): the gap between two ships goes back to them (:func:`.instances.fill_seams`).
+    With ``refine``, each ship's outline is redrawn from ``image`` ((H, W, 3) uint8 RGB, required then) by
+    GrabCut (:func:`.outlines.refine_outlines`), and ``min_size`` applies before and after.
     """
     options = PostprocessOptions(threshold, min_size, connectivity)
     prob = np.asarray(probability)
@@ -54,8 +58,10 @@ def probability_to_ships(
         prob = prob[..., 0]
     if prob.ndim != 2:
         raise ValueError(f"a probability map must be (H, W) or (H, W, 1), got shape {probability.shape}")
+    if refine and (image is None or image.shape[:2] != prob.shape):
+        raise ValueError("refining outlines needs the image the probability map is of")
     mask = prob > options.threshold
-    if not split_touching and seam <= 0:
+    if not split_touching and seam <= 0 and not refine:
         return rle_codec.ships_from_mask(
             mask, connectivity=options.connectivity, min_size=max(options.min_size, 1)
         )
@@ -70,4 +76,10 @@ def probability_to_ships(
     fill_seams(labels, seam)
     areas = np.bincount(labels.ravel())
     labels[areas[labels] < max(options.min_size, 1)] = 0
+    if refine and image is not None:
+        from shipviewer.model.outlines import refine_outlines
+
+        labels = refine_outlines(image, labels)
+        areas = np.bincount(labels.ravel())
+        labels[areas[labels] < max(options.min_size, 1)] = 0
     return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))

@@ -153,3 +153,23 @@ def test_as_rgb_uint8(image: np.ndarray, expected: np.ndarray) -> None:
 def test_as_rgb_uint8_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="shape"):
         as_rgb_uint8(np.zeros((4, 5, 7), np.uint8))
+
+
+def test_outline_refinement_follows_the_metadata_unless_told(tmp_path: Path) -> None:
+    from shipviewer.model.postprocess import probability_to_ships
+
+    meta = ModelMetadata(pixel_scale=1 / 255, threshold=0.3, min_size=5, refine_outlines=True)
+    path = channel_mean_model(tmp_path / "refined.onnx", metadata=meta.to_props())
+    session = InferenceSession(path)
+    assert session.refine and "outlines refined" in session.describe()
+    assert not InferenceSession(path, refine=False).refine
+    assert not InferenceSession(channel_mean_model(tmp_path / "plain.onnx")).refine  # older models
+    rng = np.random.default_rng(0)
+    rgb = np.clip(rng.normal(40, 4, (64, 96, 3)), 0, 255).astype(np.uint8)
+    rgb[20:34, 30:70] = (210, 200, 190)  # a bright hull on a dark sea
+    analysis = session.analyse(rgb)
+    ships = session.ships(rgb)
+    assert ships == probability_to_ships(analysis.probability, 0.3, 5, refine=True, image=rgb)
+    assert len(ships) == 1 and rle.decode(ships[0], (64, 96))[20:34, 30:70].all()
+    with pytest.raises(ValueError, match="needs the image"):
+        session.ships_from(analysis)
