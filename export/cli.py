@@ -53,6 +53,12 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="recommend splitting touching ships by watershed (stored in the metadata)",
     )
+    p.add_argument(
+        "--refine-outlines",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="recommend redrawing each ship's outline from the image by GrabCut (stored in the metadata)",
+    )
     p.set_defaults(handler=run_export)
 
 
@@ -78,6 +84,8 @@ def run_export(args: argparse.Namespace) -> int:
         metadata = replace(metadata, min_size=args.min_size)
     if args.split_touching is not None:
         metadata = replace(metadata, split_touching=args.split_touching)
+    if args.refine_outlines is not None:
+        metadata = replace(metadata, refine_outlines=args.refine_outlines)
     fp32_out = args.out.with_name(f"{args.out.stem}-fp32.onnx") if args.quantize else args.out
     report = export_onnx(
         args.model, fp32_out, opset=args.opset, metadata=metadata, gate_threshold=args.gate_threshold

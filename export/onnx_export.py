@@ -114,6 +114,8 @@ def metadata_from_run(model_path: str | os.PathLike[str]) -> ModelMetadata:
         gate_validation_accuracy=_maybe_float(scores.get("gate_accuracy")),
         # A run trained with --seam: post-processing must give the gap back (training/config.py).
         seam=int(post.get("seam", settings.get("seam", 0)) or 0),
+        # The scores were measured with outlines refined from the image (sweep_postprocess.py --refine).
+        refine_outlines=bool(scores.get("refine_outlines", False)),
     )
 
 

@@ -2,7 +2,7 @@
 score every (threshold, min size) pair.
 
 Usage: python scripts/sweep_postprocess.py MODEL.onnx --data DIR [--split RUN/val.csv]
-           [--thresholds 0.5 0.6 ...] [--min-sizes 20 50 ...]
+           [--thresholds 0.5 0.6 ...] [--min-sizes 20 50 ...] [--refine] [--tta]
 
 For each pair it prints the competition F2 (mean over all images), F2 at IoU 0.5, pixel Dice, the number of
 predicted ships, the mean F2 over the images with ships ("ships"), the share of ship-free images left empty
@@ -15,7 +15,9 @@ over gate thresholds too, and chosen by the competition F2: the gate keeps empty
 F2 no longer rewards predicting nothing (the "ships@0.5" column, F2 at IoU 0.5 over the images with ships,
 shows what is found); among the gate thresholds within 0.005 of the best F2 (noise on a few hundred images)
 the lowest is taken, as it rejects the fewest images with ships. Probabilities are kept as float16 in memory
-(~0.6 MB per 768x768 image).
+(~0.6 MB per 768x768 image). With ``--refine`` every outline is redrawn from the image by GrabCut
+(``shipviewer.model.outlines``, as ``evaluate --refine``), so the images are kept too (~1.7 MB each) and each
+(threshold, min size) pair is refined once for all gate thresholds.
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ def main() -> int:
         "--tta", action="store_true", help="flip test-time augmentation (as `evaluate --tta`)"
     )
     parser.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="redraw outlines from the image by GrabCut (default: as the model's metadata says)",
+    )
+    parser.add_argument(
         "--record",
         type=Path,
         default=None,
@@ -79,13 +87,17 @@ def main() -> int:
     truth = read_split_file(args.split) if args.split else read_ships(located.csv_path)
     ids = sorted(truth)[: args.limit] if args.limit else sorted(truth)
     truth = {i: truth[i] for i in ids}
-    session = InferenceSession(args.model, tta=args.tta)
+    session = InferenceSession(args.model, tta=args.tta, refine=args.refine)
     started = time.perf_counter()
     probabilities: dict[str, np.ndarray] = {}
     ship_probability: dict[str, float] = {}
+    images: dict[str, np.ndarray] = {}
     for n, image_id in enumerate(ids, 1):
-        analysis = session.analyse(read_image(located.images_dir / image_id), gated=False)
+        image = read_image(located.images_dir / image_id)
+        analysis = session.analyse(image, gated=False)
         probabilities[image_id] = analysis.probability.astype(np.float16)
+        if session.refine:
+            images[image_id] = image
         ship_probability[image_id] = 1.0 if analysis.ship_probability is None else analysis.ship_probability
         if n % 50 == 0:
             print(f"  {n}/{len(ids)} images, {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -98,21 +110,29 @@ def main() -> int:
         f"{'ships':>6} {'empty':>6} {'balanced':>8} {'ships@0.5':>9}"
     )
     rows = []
+    ungated: dict[tuple[float, int], dict[str, list[str]]] = {}  # the ships of every image, gate aside
     for gate in gates:
         for threshold in args.thresholds:
             for min_size in args.min_sizes:
+                if (threshold, min_size) not in ungated:
+                    ungated[threshold, min_size] = {
+                        i: probability_to_ships(
+                            p.astype(np.float32),
+                            threshold,
+                            min_size,
+                            split_touching=session.metadata.split_touching,
+                            seam=session.metadata.seam,
+                            refine=session.refine,
+                            image=images.get(i),
+                        )
+                        for i, p in probabilities.items()
+                    }
                 pred = {
                     i: []
                     # float32, as the runtime compares (InferenceSession.run_gated, the graph's If)
                     if gate is not None and np.float32(ship_probability[i]) < np.float32(gate)
-                    else probability_to_ships(
-                        p.astype(np.float32),
-                        threshold,
-                        min_size,
-                        split_touching=session.metadata.split_touching,
-                        seam=session.metadata.seam,
-                    )
-                    for i, p in probabilities.items()
+                    else ships
+                    for i, ships in ungated[threshold, min_size].items()
                 }
                 report = score_dataset(truth, pred)
                 ships_f2 = float(np.mean([report.per_image[i] for i in with_ships])) if with_ships else 0.0
@@ -157,6 +177,7 @@ def main() -> int:
         validation.update(f2=best[1], dice=best[5], threshold=best[2], min_size=best[3], images=len(ids))
         if best[4] is not None:
             validation["gate_threshold"] = best[4]
+        validation["refine_outlines"] = session.refine
         config["validation"] = validation
         atomic_write_text(args.record, json.dumps(config, indent=2))
         print(f"recorded in {args.record}")

@@ -231,6 +231,12 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         help="split blobs with several ship cores by watershed (default: as the model's metadata says)",
     )
     p.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="redraw each ship's outline from the image by GrabCut (default: as the model's metadata says)",
+    )
+    p.add_argument(
         "--data",
         type=Path,
         required=True,

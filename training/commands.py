@@ -124,8 +124,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print("touching ships split by watershed")
     if predictor.seam:
         print(f"the gap the model leaves between touching ships ({predictor.seam} px) goes back to them")
+    refine = args.refine if args.refine is not None else bool(predictor.refine_outlines)
+    if refine:
+        print("outlines redrawn from the image by GrabCut")
     options = EvaluateOptions(
-        args.threshold, args.min_size, args.connectivity, args.batch, split, seam=predictor.seam
+        args.threshold,
+        args.min_size,
+        args.connectivity,
+        args.batch,
+        split,
+        seam=predictor.seam,
+        refine=refine,
     )
     print(f"scoring {len(truth)} images: {origin}; images from {images_dir}")
     with ProgressBar(len(truth), "evaluate") as bar:

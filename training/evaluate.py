@@ -41,6 +41,7 @@ class EvaluateOptions:
     batch: int = 2
     split_touching: bool = False
     seam: int = 0  # see shipviewer.model.instances.fill_seams
+    refine: bool = False  # outlines redrawn from the image: shipviewer.model.outlines
 
     def __post_init__(self) -> None:
         PostprocessOptions(self.threshold, self.min_size, self.connectivity)  # raises for bad values
@@ -64,6 +65,7 @@ class LoadedImage:
     image_id: str
     frame: np.ndarray  # uint8 RGB (FRAME, FRAME, 3)
     shape: tuple[int, int]  # the file's own (H, W)
+    own: np.ndarray | None = None  # the file's own pixels (uint8 RGB) when the frame is a resized copy
 
 
 def read_rgb(path: Path) -> LoadedImage | str:
@@ -73,10 +75,12 @@ def read_rgb(path: Path) -> LoadedImage | str:
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         return "unreadable"
-    shape = bgr.shape[:2]
-    if shape != (FRAME, FRAME):
-        bgr = cv2.resize(bgr, (FRAME, FRAME), interpolation=cv2.INTER_AREA)
-    return LoadedImage(path.name, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), (int(shape[0]), int(shape[1])))
+    shape = (int(bgr.shape[0]), int(bgr.shape[1]))
+    if shape == (FRAME, FRAME):
+        return LoadedImage(path.name, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), shape)
+    own = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    frame = cv2.resize(own, (FRAME, FRAME), interpolation=cv2.INTER_AREA)
+    return LoadedImage(path.name, frame, shape, own)
 
 
 def _batches(paths: Sequence[Path], size: int) -> Iterator[list[LoadedImage | str]]:
@@ -124,6 +128,8 @@ def predict_ships(
                     options.connectivity,
                     split_touching=options.split_touching,
                     seam=options.seam,
+                    refine=options.refine,
+                    image=item.frame if item.own is None else item.own,
                 )
                 shapes[item.image_id] = item.shape
         done += len(batch_ids)

@@ -545,6 +545,7 @@ def _make(
             split_touching=base_meta.split_touching,
             seam=base_meta.seam,
             gate_threshold=base_meta.gate_threshold,
+            refine_outlines=base_meta.refine_outlines,
         )
     metadata = dataclasses.replace(
         metadata,
@@ -610,6 +611,7 @@ def _make(
             "gate_threshold": metadata.gate_threshold,
             "split_touching": metadata.split_touching,
             "seam": metadata.seam,
+            "refine_outlines": metadata.refine_outlines,
         },
         "heldout_ships": {i: len(truth[i]) for i in sorted(truth)},
         "before": before.as_dict(),

@@ -33,6 +33,8 @@ class Predictor(Protocol):
     split_touching: bool | None
     # The gap (px) the model was trained to leave between touching ships (ONNX metadata), else 0.
     seam: int
+    # Whether the model recommends redrawing outlines from the image (ONNX metadata), else None.
+    refine_outlines: bool | None
 
     def __call__(self, images: np.ndarray) -> np.ndarray: ...
 
@@ -66,6 +68,7 @@ class KerasPredictor:
         self.description = f"{path} (Keras, {self.model.count_params():,} parameters{gate})"
         self.recommended = None
         self.split_touching = None
+        self.refine_outlines = None
         self.seam = recorded_seam(path)
         self._infer = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
@@ -97,6 +100,7 @@ class OnnxPredictor:
         meta = self.session.metadata
         self.recommended = (meta.threshold, meta.min_size)
         self.split_touching = meta.split_touching
+        self.refine_outlines = meta.refine_outlines
         self.seam = meta.seam
 
     def __call__(self, images: np.ndarray) -> np.ndarray:

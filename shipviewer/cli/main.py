@@ -156,6 +156,12 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         help="flip test-time augmentation: each map the gate lets through is the mean of the image's "
         "and its three flips' (4× the decoder's time on those images)",
     )
+    p.add_argument(
+        "--refine",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="redraw each ship's outline from the image by GrabCut (default: as the model's metadata says)",
+    )
     p.set_defaults(handler=_run_predict)
 
 
@@ -183,7 +189,9 @@ def _run_predict(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     if not images:
         raise UserError("no images found in " + ", ".join(map(str, args.inputs)))
-    session = InferenceSession(args.model or default_model(args.device), device=args.device, tta=args.tta)
+    session = InferenceSession(
+        args.model or default_model(args.device), device=args.device, tta=args.tta, refine=args.refine
+    )
     print(f"model: {session.describe()}", file=sys.stderr)
     warnings: list[str] = []
     with ProgressBar(len(images), "predict") as bar:
