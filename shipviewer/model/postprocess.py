@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from shipviewer.airbus import rle as rle_codec
+
+if TYPE_CHECKING:
+    from shipviewer.model.outlines import OutlineCache
 
 __all__ = ["DEFAULT_MIN_SIZE", "DEFAULT_THRESHOLD", "PostprocessOptions", "probability_to_ships"]
 
@@ -41,6 +45,7 @@ def probability_to_ships(
     seam: int = 0,
     refine: bool = False,
     image: np.ndarray | None = None,
+    outline_cache: OutlineCache | None = None,
 ) -> list[str]:
     """Non-overlapping ships as canonical RLE strings: pixels above ``threshold``, one ship per
     connected blob, blobs under ``min_size`` pixels dropped, ordered by their first pixel.
@@ -50,7 +55,8 @@ def probability_to_ships(
     ``min_size`` are dropped. ``seam`` (a model trained to leave that gap between touching ships, see
     ``shipviewer train --seam``): the gap between two ships goes back to them (:func:`.instances.fill_seams`).
     With ``refine``, each ship's outline is redrawn from ``image`` ((H, W, 3) uint8 RGB, required then) by
-    GrabCut (:func:`.outlines.refine_outlines`), and ``min_size`` applies before and after.
+    GrabCut (:func:`.outlines.refine_outlines`, ``outline_cache`` its per-image cache), and ``min_size``
+    applies before and after.
     """
     options = PostprocessOptions(threshold, min_size, connectivity)
     prob = np.asarray(probability)
@@ -79,7 +85,7 @@ def probability_to_ships(
     if refine and image is not None:
         from shipviewer.model.outlines import refine_outlines
 
-        labels = refine_outlines(image, labels)
+        labels = refine_outlines(image, labels, cache=outline_cache)
         areas = np.bincount(labels.ravel())
         labels[areas[labels] < max(options.min_size, 1)] = 0
     return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))

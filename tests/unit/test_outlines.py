@@ -127,3 +127,21 @@ def test_probability_to_ships_refines_from_the_image(scene: tuple[np.ndarray, li
 def test_the_metadata_key_round_trips() -> None:
     assert ModelMetadata.from_props(ModelMetadata(refine_outlines=True).to_props()).refine_outlines
     assert not ModelMetadata.from_props({}).refine_outlines  # older models: as they were
+
+
+def test_the_outline_cache_gives_the_same_ships_and_skips_unchanged_blobs(
+    scene: tuple[np.ndarray, list[np.ndarray]],
+) -> None:
+    image, ships = scene
+    fat = blob(ships[0], 6, (2, 2)) | blob(ships[1], 5, (0, 0))
+    probability = cv2.GaussianBlur(fat.astype(np.float32), (0, 0), 2.0)
+    cache: dict = {}
+    for threshold in (0.3, 0.35, 0.3, 0.6):
+        kwargs = {"refine": True, "image": image}
+        cached = probability_to_ships(probability, threshold, 20, outline_cache=cache, **kwargs)
+        assert cached == probability_to_ships(probability, threshold, 20, refine=True, image=image)
+    # Each distinct blob was cut once: 0.3 and 0.35 draw nearly the same two blobs, 0.6 thinner ones.
+    assert 2 <= len(cache) <= 6
+    before = len(cache)
+    probability_to_ships(probability, 0.3, 20, refine=True, image=image, outline_cache=cache)
+    assert len(cache) == before  # labelled again at a threshold seen before: nothing new to cut
