@@ -154,6 +154,14 @@ def create_actions(window: QMainWindow, handlers: object) -> Actions:
         "little more F2, up to 4× the time on images with ships",
         checkable=True,
     )
+    a.add(
+        "refine_outlines",
+        "&Refine Outlines from the Image",
+        h.set_refine_outlines,
+        tip="Redraw each predicted ship's outline from the image's pixels (GrabCut around the model's blob): "
+        "closer outlines than the model's own, ~10 ms per ship",
+        checkable=True,
+    )
     a.add("predict_all", "Predict &All", h.predict_all, "Ctrl+Shift+P", icon_name="predict-all")
     a.add("cancel", "&Cancel Predict All", h.cancel_predict_all, "Esc", icon_name="cancel")
     a.add("shortcuts", "&Keyboard Shortcuts", h.show_shortcuts, std.HelpContents)
@@ -186,6 +194,7 @@ def create_actions(window: QMainWindow, handlers: object) -> Actions:
     model_menu.addAction(a["open_model"])
     a.device_menu = model_menu.addMenu("&Device")
     model_menu.addAction(a["flip_tta"])
+    model_menu.addAction(a["refine_outlines"])
     model_menu.addAction(a["model_info"])
     model_menu.addSeparator()
     model_menu.addAction(a["predict_all"])

@@ -41,6 +41,7 @@ class ViewerController(QObject):
     image_failed = Signal(int, str)  # the image cannot be shown, and why
     model_changed = Signal()
     model_timing = Signal()  # a new ms-per-image figure
+    refine_changed = Signal()  # outline refinement turned on or off (Model ▸ Refine Outlines)
     state_changed = Signal()  # something that enables or disables actions
     images_opened = Signal(list)  # the absolute paths of the folders and images now browsed
 
@@ -50,6 +51,7 @@ class ViewerController(QObject):
         cache_dir: str | os.PathLike[str] | None = None,
         device: str = "auto",
         tta: bool = False,
+        refine: bool | None = None,
         threads: int | None = None,
         image_bytes: int = 256 << 20,
         prob_memory_bytes: int = 192 << 20,
@@ -59,6 +61,7 @@ class ViewerController(QObject):
         super().__init__(parent)
         self.device = device
         self.tta = tta  # flip test-time augmentation, a setting of the model's session
+        self.refine = refine  # outlines redrawn from the image; None: as each model's metadata says
         self.ship_probabilities: dict[str, float] = {}  # image path → the gate's output, when known
         self._full_levels: tuple[str, np.ndarray] | None = None  # (path, ungated map) for the tools
         self.catalog = Catalog()
@@ -285,9 +288,11 @@ class ViewerController(QObject):
             if self.predictor.cached(path) is None:
                 self.predictor.request(ahead, path, AHEAD)
 
-    def _apply_levels(self, index: int, levels: np.ndarray) -> None:
+    def _apply_levels(self, index: int, levels: np.ndarray, result: PredictResult | None = None) -> None:
+        params = (self.options.threshold, self.options.min_size)
+        ships = result.ships if result is not None and result.params == params else None
         try:
-            count = self.current.set_levels(levels, self.options.threshold, self.options.min_size)
+            count = self.current.set_levels(levels, *params, ships=ships)
         except ValueError as exc:
             self.message.emit(f"{Path(self.current.path).name}: {exc}")
             return
@@ -304,7 +309,7 @@ class ViewerController(QObject):
         if result.index != self.current.index:
             self.catalog.set_prediction(result.index, result.n_ships)
         elif self.current.levels is None:
-            self._apply_levels(result.index, result.levels)
+            self._apply_levels(result.index, result.levels, result)
         # else: the image on screen is labelled already, at the thresholds in force now
 
     def _on_failed(self, failure: PredictFailure) -> None:
@@ -342,7 +347,7 @@ class ViewerController(QObject):
         self.message.emit(f"Opening model {Path(path).name}…")
         self.ship_probabilities.clear()  # the gate's values belong to the model that made them
         self._full_levels = None
-        self.predictor.load_model(os.path.abspath(path), self.device, tta=self.tta)
+        self.predictor.load_model(os.path.abspath(path), self.device, tta=self.tta, refine=self.refine)
 
     def set_device(self, device: str) -> None:
         self.device = device
@@ -358,10 +363,25 @@ class ViewerController(QObject):
         if self.model_path:
             self.load_model(self.model_path)
 
+    def set_refine(self, on: bool) -> None:
+        """Redraw predicted outlines from the image, or show the model's own: the maps stay, the ships of
+        the image on screen are labelled again at once (and stored again: ``refine_changed``)."""
+        self.refine = on
+        session = self.session
+        if session is None or session.refine == on:
+            return
+        session.refine = on
+        self.current.set_refine(on)
+        self.catalog.forget_predictions()  # the counts of the list were the other outlines'
+        self.refine_changed.emit()
+        self.model_timing.emit()  # the status bar's model text says which
+
     def _on_model_loaded(self, session: InferenceSession) -> None:
         self.model_path = str(session.path)
         self.current.clear_prediction()  # the old model's ships are not this one's
         meta = session.metadata
+        self.current.split_touching, self.current.seam = meta.split_touching, meta.seam
+        self.current.set_refine(session.refine)
         self.options.threshold = meta.threshold
         self.options.min_size = meta.min_size
         self.predictor.set_params(self.options.threshold, self.options.min_size)
@@ -389,7 +409,8 @@ class ViewerController(QObject):
         ms = self.predictor.last_ms
         timing = "" if math.isnan(ms) else f" · {ms:.0f} ms/image"
         tta = " · flip TTA" if session.tta else ""
-        return f"{session.info.name} · {session.device_name}{tta}{timing}{self._gate_text()}"
+        refine = " · outlines refined" if session.refine else ""
+        return f"{session.info.name} · {session.device_name}{tta}{refine}{timing}{self._gate_text()}"
 
     def full_levels(self) -> np.ndarray | None:
         """The image on screen's probability map for the editing tools, even where the ship/no-ship gate

@@ -17,14 +17,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from shipviewer._qt.controller import ViewerController
 from shipviewer._qt.session_loader import SessionLoader
 from shipviewer._qt.workers import PredictResult, describe_error
+from shipviewer.airbus.images import read_image
 from shipviewer.edits import AnnotationDoc, DocChange, EditError, next_brush_size
 from shipviewer.model.postprocess import probability_to_ships
-from shipviewer.model.prob_cache import dequantize
+from shipviewer.model.prob_cache import dequantize, image_key
 from shipviewer.session import ExportPlan, ImportReport, ViewState, Workspace
 from shipviewer.session.group import Located
 from shipviewer.session.review import ORDERS, uncertainty
@@ -85,6 +87,7 @@ class EditController(QObject):
         viewer.predictor.run_finished.connect(lambda *_: self._reorder())
         viewer.scanner.finished.connect(self._on_scan_finished)
         viewer.options.changed.connect(self._on_option)
+        viewer.refine_changed.connect(self._follow.start)  # the shown image's ships, stored again
 
     @property
     def can_edit(self) -> bool:
@@ -545,20 +548,43 @@ class EditController(QObject):
             if self.sessions.opening_for(result.path) is not None and len(self._pending) < MAX_PENDING:
                 self._pending.append(result)  # its session is still opening: store it once it is
             return
-        self._store_prediction(located, result.levels, model, result.ship_probability)
+        options = self.viewer.options
+        ships = result.ships if result.params == (options.threshold, options.min_size) else None
+        self._store_prediction(located, result.path, result.levels, model, result.ship_probability, ships)
 
     def _store_prediction(
-        self, located: Located, levels: object, model: str, ship_probability: float | None = None
+        self,
+        located: Located,
+        path: str,
+        levels: object,
+        model: str,
+        ship_probability: float | None = None,
+        refined: Sequence[str] | None = None,
     ) -> None:
+        """Store the model's ships of an image at the thresholds in force (``refined``: its refined ships
+        at them, as the inference thread made them; else they are made here)."""
         workspace, image_id = located.workspace, located.image_id
         try:
             probability = dequantize(levels)  # type: ignore[arg-type]
             options, session = self.viewer.options, self.viewer.session
             split = session is not None and session.metadata.split_touching
             seam = session.metadata.seam if session is not None else 0
-            ships = probability_to_ships(
-                probability, options.threshold, options.min_size, split_touching=split, seam=seam
-            )
+            refine = session is not None and session.refine
+            shown = self.viewer.current.refined_ships(options.threshold, options.min_size)
+            if refine and refined is not None:
+                ships = list(refined)
+            elif refine and shown is not None and self.viewer.current.path == path:
+                ships = shown  # what the window shows: refined once, for both
+            else:
+                ships = probability_to_ships(
+                    probability,
+                    options.threshold,
+                    options.min_size,
+                    split_touching=split,
+                    seam=seam,
+                    refine=refine,
+                    image=self._pixels(path) if refine else None,
+                )
             stored = workspace.prediction(image_id)
             if stored is not None and stored.model == model and stored.rles == ships:
                 return  # from the cache, and stored already at these thresholds
@@ -580,7 +606,20 @@ class EditController(QObject):
         levels, model = self.viewer.current.levels, self._model_name()
         if self.located is not None and levels is not None and model is not None:
             ship = self.viewer.ship_probabilities.get(self.viewer.current.path)
-            self._store_prediction(self.located, levels, model, ship)
+            self._store_prediction(self.located, self.viewer.current.path, levels, model, ship)
+
+    def _pixels(self, path: str) -> np.ndarray:
+        """The image's pixels for the outline refinement: the shown image's, else the image cache's, else
+        read from the file."""
+        current = self.viewer.current
+        if current.rgb is not None and current.path == path:
+            return current.rgb
+        key = image_key(path, "")
+        rgb = self.viewer.images.get(key)
+        if rgb is None:
+            rgb = read_image(path)
+            self.viewer.images.put(key, rgb)
+        return rgb
 
     # --- CSV ---------------------------------------------------------------------------------------------
     def load_truth(self, path: str) -> None:

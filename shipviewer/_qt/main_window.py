@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
             cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
             device=device or self.settings.device,
             tta=self.settings.flip_tta,
+            refine=self.settings.refine_outlines,
             threads=threads,
             parent=self,
         )
@@ -326,6 +327,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_changed(self) -> None:
         self.settings.model_path = self.controller.model_path
+        session = self.controller.session
+        self.actions_["refine_outlines"].setChecked(session is not None and session.refine)
         self._update_model_text()
 
     def _update_model_text(self) -> None:
@@ -401,6 +404,10 @@ class MainWindow(QMainWindow):
     def set_flip_tta(self, on: bool) -> None:
         self.settings.flip_tta = on
         self.controller.set_tta(on)
+
+    def set_refine_outlines(self, on: bool) -> None:
+        self.settings.refine_outlines = on
+        self.controller.set_refine(on)
 
     def clear_recent(self) -> None:
         self.settings.clear_recent_folders()

@@ -80,10 +80,13 @@ class Predictor(QObject):
         """A model is being opened."""
         return self._pending_load
 
-    def load_model(self, path: str | Path, device: str = "auto", *, tta: bool = False) -> None:
+    def load_model(
+        self, path: str | Path, device: str = "auto", *, tta: bool = False, refine: bool | None = None
+    ) -> None:
         """Open a model in the background; on success it replaces the current one (``model_loaded``),
         on failure the current one stays (``model_failed``). With ``tta`` the session averages flipped
-        maps, and its maps are cached under another identity than the plain ones."""
+        maps, and its maps are cached under another identity than the plain ones. ``refine``: redraw
+        outlines from the image (None: as the model's metadata says; the maps are the same either way)."""
         self._load_request += 1
         request, path = self._load_request, str(path)
         self._pending_load = True
@@ -91,7 +94,7 @@ class Predictor(QObject):
         threads = self.threads
 
         def work() -> tuple[InferenceSession, str]:
-            session = InferenceSession(path, device=device, threads=threads, tta=tta)
+            session = InferenceSession(path, device=device, threads=threads, tta=tta, refine=refine)
             return session, model_identity(path) + (TTA_IDENTITY if tta else "")
 
         self._loader.submit(

@@ -86,6 +86,17 @@ class ViewerSettings:
         self.store.setValue("model/flip_tta", bool(value))
 
     @property
+    def refine_outlines(self) -> bool | None:
+        """Model ▸ Refine Outlines from the Image as the user last set it; None until they do (then each
+        model's metadata decides)."""
+        raw = str(self._get("model/refine_outlines", "")).lower()  # (a bool, or its text in an .ini)
+        return None if raw not in ("true", "false", "1", "0") else raw in ("true", "1")
+
+    @refine_outlines.setter
+    def refine_outlines(self, value: bool) -> None:
+        self.store.setValue("model/refine_outlines", bool(value))
+
+    @property
     def model_path(self) -> str:
         """The model the user opened last ('' for the bundled default)."""
         return str(self._get("model/path", "") or "")

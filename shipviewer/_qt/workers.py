@@ -24,7 +24,7 @@ from shipviewer.model.inference import InferenceSession, ModelError
 from shipviewer.model.lru import ByteLRU
 from shipviewer.model.prob_cache import ProbabilityCache, image_key, quantize
 from shipviewer.viewer.scan import scan, sniff_image
-from shipviewer.viewer.ship_labels import labels_from_levels
+from shipviewer.viewer.ship_labels import labels_from_levels, refined_ships
 from shipviewer.viewer.work_queue import WorkQueue
 
 __all__ = [
@@ -197,6 +197,9 @@ class PredictResult:
     n_ships: int  # at the thresholds in force when it was computed
     ms: float | None  # model time; None when the map came from the cache
     ship_probability: float | None = None  # a gated model's ship/no-ship output; None: no gate, or cached
+    # A model that refines outlines: its ships at ``params`` (threshold, min size), refined in this thread.
+    ships: tuple[str, ...] | None = None
+    params: tuple[float, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,27 @@ class InferenceThread(QThread):
                 if ship is not None:
                     self.ship_probabilities[key] = ship
             threshold, min_size = self.params
-            _, n_ships = labels_from_levels(levels, threshold, min_size)
+            ships: tuple[str, ...] | None = None
+            if job.session.refine:  # the outlines come from the pixels, here rather than in the window
+                image_id = image_key(job.path, "")
+                rgb = self.images.get(image_id)
+                if rgb is None:
+                    rgb = read_image(job.path)
+                    self.images.put(image_id, rgb)
+                meta = job.session.metadata
+                ships = tuple(
+                    refined_ships(
+                        levels,
+                        rgb,
+                        threshold,
+                        min_size,
+                        split_touching=meta.split_touching,
+                        seam=meta.seam,
+                    )
+                )
+                n_ships = len(ships)
+            else:
+                _, n_ships = labels_from_levels(levels, threshold, min_size)
         except Exception as exc:
             if not isinstance(exc, (ImageError, ModelError, OSError)):
                 traceback.print_exc(file=sys.stderr)
@@ -270,4 +293,16 @@ class InferenceThread(QThread):
             )
             self.failed.emit(failure)
             return
-        self.predicted.emit(PredictResult(job.index, job.path, job.generation, levels, n_ships, ms, ship))
+        self.predicted.emit(
+            PredictResult(
+                job.index,
+                job.path,
+                job.generation,
+                levels,
+                n_ships,
+                ms,
+                ship,
+                ships,
+                (threshold, min_size) if ships is not None else None,
+            )
+        )

@@ -88,7 +88,7 @@ def predict_ships(
 ) -> tuple[list[str], float]:
     """The model's ships for one image and how uncertain it was (pure: safe in a worker thread)."""
     analysis = session.analyse(image)  # a gated model: no ships, and no decoder, where its gate says so
-    rles = session.ships_from(analysis, threshold, min_size)
+    rles = session.ships_from(analysis, threshold, min_size, image=image)
     return rles, uncertainty(analysis.probability, analysis.ship_probability)
 
 

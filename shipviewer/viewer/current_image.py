@@ -9,7 +9,9 @@ where ``box`` (y0, y1, x0, x1) limits the redraw.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,7 +19,10 @@ from shipviewer.airbus.rle import RLEError
 from shipviewer.model.prob_cache import dequantize
 from shipviewer.viewer.catalog import Event
 from shipviewer.viewer.label_render import Box
-from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, ship_areas
+from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, refined_ships, ship_areas
+
+if TYPE_CHECKING:
+    from shipviewer.model.outlines import OutlineCache
 
 __all__ = ["ANNOTATION", "LAYERS", "PREDICTION", "TRUTH", "CurrentImage", "ShipHit"]
 
@@ -50,6 +55,12 @@ class CurrentImage:
         self.labels: dict[str, np.ndarray | None] = dict.fromkeys(LAYERS)
         self.counts: dict[str, int] = dict.fromkeys(LAYERS, 0)
         self._areas: dict[str, np.ndarray | None] = dict.fromkeys(LAYERS)
+        # Outlines of the prediction redrawn from the image (the model's advice, Model ▸ Refine Outlines).
+        self.refine = False
+        self.split_touching, self.seam = False, 0  # the model's advice, followed where outlines are refined
+        self._params: tuple[float, int] | None = None  # the threshold and minimum size last labelled at
+        self._outlines: OutlineCache = {}  # GrabCut's answers for this image and map (model/outlines.py)
+        self._refined: list[str] | None = None  # the shown prediction's ships, when refined
         self.image_changed = Event()  # ()
         self.layer_changed = Event()  # (layer, box or None)
 
@@ -61,6 +72,7 @@ class CurrentImage:
         """Switch to another image (pixels and layers come later, as they are loaded)."""
         self.index, self.path = index, path
         self.rgb = self.levels = None
+        self._outlines, self._refined = {}, None
         self.truth_rles = self.truth_error = None
         for layer in LAYERS:
             self._set_layer(layer, None, 0, announce=False)
@@ -70,28 +82,72 @@ class CurrentImage:
 
     def set_image(self, rgb: np.ndarray) -> None:
         self.rgb = rgb
+        self._outlines = {}
         self.image_changed.emit()
         if self.truth_rles is not None:
             self.set_truth(self.truth_rles)
+        if self.refine and self.levels is not None and self._params is not None:
+            self.rethreshold(*self._params)  # the map came first: its outlines now follow the pixels
 
-    def set_levels(self, levels: np.ndarray, threshold: float, min_size: int) -> int:
-        """Take a probability map (uint8 levels) and label it; returns the ship count."""
+    def set_refine(self, on: bool) -> None:
+        """Redraw the prediction's outlines from the image (or show the model's own); re-labels at once."""
+        if on == self.refine:
+            return
+        self.refine = on
+        if self.levels is not None and self._params is not None:
+            self.rethreshold(*self._params)
+
+    def set_levels(
+        self, levels: np.ndarray, threshold: float, min_size: int, ships: Sequence[str] | None = None
+    ) -> int:
+        """Take a probability map (uint8 levels) and label it; returns the ship count. ``ships``: its
+        refined ships at these thresholds, when a worker has made them already (refining takes ~10 ms a
+        ship; the window should not wait for it twice)."""
         if self.rgb is not None and levels.shape != self.rgb.shape[:2]:
             raise ValueError(f"probability map {levels.shape} does not match the image {self.rgb.shape[:2]}")
         self.levels = levels
+        self._outlines = {}
+        if ships is not None and self.refine and self.rgb is not None:
+            self._params = (threshold, min_size)
+            self._refined = list(ships)
+            self._set_layer(PREDICTION, labels_from_rles(self._refined, levels.shape), len(ships))
+            return len(ships)
         return self.rethreshold(threshold, min_size)
 
     def rethreshold(self, threshold: float, min_size: int) -> int:
         """Re-label the prediction from the cached map; returns the ship count (0 without a map)."""
+        self._params = (threshold, min_size)
         if self.levels is None:
             return 0
-        labels, count = labels_from_levels(self.levels, threshold, min_size)
+        if self.refine and self.rgb is not None and self.rgb.shape[:2] == self.levels.shape:
+            ships = refined_ships(
+                self.levels,
+                self.rgb,
+                threshold,
+                min_size,
+                split_touching=self.split_touching,
+                seam=self.seam,
+                cache=self._outlines,
+            )
+            labels, count = labels_from_rles(ships, self.levels.shape), len(ships)
+            self._refined = ships
+        else:
+            self._refined = None
+            labels, count = labels_from_levels(self.levels, threshold, min_size)
         self._set_layer(PREDICTION, labels, count)
         return count
+
+    def refined_ships(self, threshold: float, min_size: int) -> list[str] | None:
+        """The shown prediction's ships (RLE, Airbus order) when they are refined outlines labelled at
+        these thresholds; None otherwise."""
+        if self._refined is None or self._params != (threshold, min_size) or self.levels is None:
+            return None
+        return list(self._refined)
 
     def clear_prediction(self) -> None:
         """Forget the probability map and its ships (another model is coming)."""
         self.levels = None
+        self._outlines, self._refined = {}, None
         self._set_layer(PREDICTION, None, 0)
 
     def set_truth(self, rles: list[str] | None) -> None:

@@ -9,13 +9,17 @@ column-major order), so label k of the view is row k of an exported CSV.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from shipviewer.airbus import rle as rle_codec
-from shipviewer.model.prob_cache import threshold_level
+from shipviewer.model.prob_cache import dequantize, threshold_level
 
-__all__ = ["labels_from_levels", "labels_from_rles", "ship_areas"]
+if TYPE_CHECKING:
+    from shipviewer.model.outlines import OutlineCache
+
+__all__ = ["labels_from_levels", "labels_from_rles", "refined_ships", "ship_areas"]
 
 
 def labels_from_levels(
@@ -51,6 +55,33 @@ def labels_from_levels(
     lut = np.zeros(count, np.int32)
     lut[order] = np.arange(1, order.size + 1, dtype=np.int32)
     return cv2.transpose(lut[labels_t]), int(order.size)
+
+
+def refined_ships(
+    levels: np.ndarray,
+    image: np.ndarray,
+    threshold: float,
+    min_size: int,
+    *,
+    split_touching: bool = False,
+    seam: int = 0,
+    cache: OutlineCache | None = None,
+) -> list[str]:
+    """The ships of a uint8 probability map with each outline redrawn from ``image`` by GrabCut
+    (:mod:`shipviewer.model.outlines`), as RLE strings in the Airbus order: what the viewer shows, counts
+    and stores for a model that refines outlines. ``cache``: the image's outline cache."""
+    from shipviewer.model.postprocess import probability_to_ships  # (OpenCV, on first use)
+
+    return probability_to_ships(
+        dequantize(levels),
+        threshold,
+        min_size,
+        split_touching=split_touching,
+        seam=seam,
+        refine=True,
+        image=image,
+        outline_cache=cache,
+    )
 
 
 def labels_from_rles(rles: Sequence[str], shape: tuple[int, int]) -> np.ndarray:
