@@ -50,10 +50,10 @@ def main() -> int:
         # The gate applied after the full decoder, compared in float32 as the graph compares.
         ship = np.float32(full.ship_probability if full.ship_probability is not None else 0.0)
         passed = bool(ship >= np.float32(session.gate_threshold or 0.0))
-        reference = session.ships_from(Analysis(full.probability, full.ship_probability, passed))
+        reference = session.ships_from(Analysis(full.probability, full.ship_probability, passed), image=image)
         t1 = time.perf_counter()
         fast = session.analyse(image)
-        ours = session.ships_from(fast)
+        ours = session.ships_from(fast, image=image)
         t2 = time.perf_counter()
         full_ms.append((t1 - t0) * 1000)
         gated_ms.append((t2 - t1) * 1000)

@@ -83,12 +83,19 @@ def main() -> int:
             for k in range(1, len(ships) + 1)
             if not any(k in p for p in pairs) and length(labels == k) > 150
         ]
-        analysis = session.analyse(read_image(located.images_dir / image_id))
+        image = read_image(located.images_dir / image_id)
+        analysis = session.analyse(image)
         probability = analysis.probability if analysis.passed else np.zeros((768, 768), np.float32)
         interesting += bool(pairs or singles)
         for split in (False, True):
             pred = probability_to_ships(
-                probability, meta.threshold, meta.min_size, split_touching=split, seam=meta.seam
+                probability,
+                meta.threshold,
+                meta.min_size,
+                split_touching=split,
+                seam=meta.seam,
+                refine=session.refine,
+                image=image,
             )
             predictions[split][image_id] = pred
             masks = [rle.decode(p) for p in pred]
@@ -114,6 +121,7 @@ def main() -> int:
     print(
         f"{session.info.name} on {len(ids)} images of {args.data} "
         f"({interesting} with touching pairs or long hulls)"
+        + (", outlines refined from the image (the model's advice)" if session.refine else "")
     )
     for split in (False, True):
         name = "watershed split" if split else "connected components (reference)"

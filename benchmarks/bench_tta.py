@@ -52,7 +52,7 @@ def main() -> int:
         for name, session in (("plain", plain), ("tta", tta)):
             t0 = time.perf_counter()
             analysis = session.analyse(image)
-            found[name][image_id] = session.ships_from(analysis)
+            found[name][image_id] = session.ships_from(analysis, image=image)
             times[name].append((time.perf_counter() - t0) * 1000)
         passed += analysis.passed
     subset = {i: truth[i] for i in ids}

@@ -116,7 +116,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     _quiet_tensorflow()
     from .predictors import load_predictor
 
-    predictor = load_predictor(args.model, args.gate_threshold, args.tta)
+    predictor = load_predictor(args.model, args.gate_threshold, args.tta, args.refine)
     print(f"model: {predictor.description}")
     _resolve_postprocessing(args, predictor.recommended)
     split = args.split_touching if args.split_touching is not None else bool(predictor.split_touching)

@@ -68,7 +68,7 @@ class KerasPredictor:
         self.description = f"{path} (Keras, {self.model.count_params():,} parameters{gate})"
         self.recommended = None
         self.split_touching = None
-        self.refine_outlines = None
+        self.refine_outlines: bool | None = None
         self.seam = recorded_seam(path)
         self._infer = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
@@ -87,11 +87,15 @@ class OnnxPredictor:
     which default to the training convention)."""
 
     def __init__(
-        self, path: str | os.PathLike[str], gate_threshold: float | None = None, tta: bool = False
+        self,
+        path: str | os.PathLike[str],
+        gate_threshold: float | None = None,
+        tta: bool = False,
+        refine: bool | None = None,
     ) -> None:
         from shipviewer.model.inference import InferenceSession
 
-        self.session = InferenceSession(path, tta=tta)
+        self.session = InferenceSession(path, tta=tta, refine=refine)
         self.gate_threshold = gate_threshold if self.session.has_gate else None
         if self.session.has_gate and gate_threshold is None:
             self.gate_threshold = self.session.gate_threshold
@@ -100,7 +104,7 @@ class OnnxPredictor:
         meta = self.session.metadata
         self.recommended = (meta.threshold, meta.min_size)
         self.split_touching = meta.split_touching
-        self.refine_outlines = meta.refine_outlines
+        self.refine_outlines: bool | None = self.session.refine
         self.seam = meta.seam
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -109,10 +113,14 @@ class OnnxPredictor:
 
 
 def load_predictor(
-    path: str | os.PathLike[str], gate_threshold: float | None = None, tta: bool = False
+    path: str | os.PathLike[str],
+    gate_threshold: float | None = None,
+    tta: bool = False,
+    refine: bool | None = None,
 ) -> Predictor:
     """A predictor for a ``.keras`` or ``.onnx`` file; ``gate_threshold`` overrides a gated model's own;
-    ``tta``: flip test-time augmentation (ONNX models, see :class:`InferenceSession`)."""
+    ``tta``: flip test-time augmentation (ONNX models, see :class:`InferenceSession`); ``refine``: whether
+    outlines are redrawn from the image (None: as an ONNX model's metadata says; a ``.keras`` has none)."""
     path = Path(path)
     if not path.is_file():
         raise TrainingError(f"--model {path}: no such file")
@@ -120,9 +128,11 @@ def load_predictor(
     if suffix == ".keras":
         if tta:
             raise TrainingError(f"--model {path}: --tta runs on ONNX models (export it first)")
-        return KerasPredictor(path, gate_threshold)
+        keras_predictor = KerasPredictor(path, gate_threshold)
+        keras_predictor.refine_outlines = refine
+        return keras_predictor
     if suffix == ".onnx":
-        return OnnxPredictor(path, gate_threshold, tta)
+        return OnnxPredictor(path, gate_threshold, tta, refine)
     raise TrainingError(f"--model {path}: expected a .keras or .onnx file")
 
 

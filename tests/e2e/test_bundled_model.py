@@ -126,5 +126,6 @@ def test_evaluate_without_a_model_scores_the_bundled_int8_copy(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "the bundled shipviewer-segnet-int8.onnx" in result.stdout
     assert "ship/no-ship gate at" in result.stdout
+    assert "outlines redrawn from the image by GrabCut" in result.stdout  # the model's advice, followed
     float(result.stdout.strip().splitlines()[-1])  # the last line is the bare F2
     assert (tmp_path / "shipviewer-segnet-int8_predictions.csv").is_file()  # not beside the bundled model

@@ -105,3 +105,22 @@ def test_wrong_model_gives_a_clear_error(tmp_path: Path) -> None:
     result = run(str(tmp_path / "a.png"), "--model", str(bad))
     assert result.returncode != 0
     assert "output must have 1 channel" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_bundled_model_refines_outlines_unless_told_not_to(tmp_path: Path) -> None:
+    """The bundled model's metadata advises the GrabCut outlines: `predict` follows it (and says so), and
+    `--no-refine` gives the model's own blobs; both CSVs pass the validator."""
+    from resources import default_model_path, samples_dir
+
+    if not default_model_path("cpu").is_file():
+        pytest.skip("no bundled model")
+    image = samples_dir() / "2dcaa7944.jpg"
+    refined_csv, plain_csv = tmp_path / "refined.csv", tmp_path / "plain.csv"
+    refined = run(str(image), "--no-images", "--csv", str(refined_csv))
+    plain = run(str(image), "--no-images", "--csv", str(plain_csv), "--no-refine")
+    assert refined.returncode == 0 and plain.returncode == 0, refined.stderr + plain.stderr
+    assert "outlines refined" in refined.stderr and "outlines refined" not in plain.stderr
+    for csv in (refined_csv, plain_csv):
+        assert validate_csv(csv, images=samples_dir()).ok
+    ours, blobs = read_csv(refined_csv).ships["2dcaa7944.jpg"], read_csv(plain_csv).ships["2dcaa7944.jpg"]
+    assert ours and blobs and ours != blobs

@@ -31,3 +31,22 @@ def test_other_sizes_and_unreadable_files(tmp_path: Path, brightness_onnx: Path,
     small = result.predictions["small.png"]
     assert len(small) == 2
     assert iou_matrix(truth["small.png"], small, (384, 512)).max(axis=1).min() > 0.8
+
+
+def test_refined_outlines_come_from_each_images_own_pixels(
+    tmp_path: Path, brightness_onnx: Path, scene, save_image
+) -> None:
+    """An image of another size is refined on its own pixels, not on the 768×768 frame the model saw."""
+    rng = np.random.default_rng(5)
+    truth = {}
+    for name, shape in (("a.jpg", (768, 768)), ("small.png", (384, 512))):
+        image, ships = scene(rng, 2, shape)
+        save_image(tmp_path / name, image)
+        truth[name] = ships
+    predictor = load_predictor(brightness_onnx, refine=True)
+    assert predictor.refine_outlines is True  # the caller's word over the (absent) metadata
+    refined = evaluate(predictor, tmp_path, truth, EvaluateOptions(threshold=0.5, refine=True))
+    small = refined.predictions["small.png"]
+    assert len(small) == 2
+    assert iou_matrix(truth["small.png"], small, (384, 512)).max(axis=1).min() > 0.8
+    assert refined.report.n_images == 1 and refined.report.score > 0.9
