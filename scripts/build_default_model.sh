@@ -3,7 +3,7 @@
 # .keras file behind them) from nothing but this repository: a synthetic training set, three training stages
 # of the SegNet, the ship/no-ship gate trained on the frozen encoder, the choice of gate threshold,
 # threshold and minimum ship size on validation, export, and the scores on a held-out seed.
-# About 100 minutes on a 2-core CPU. Usage: bash scripts/build_default_model.sh [WORK_DIR]
+# About 110 minutes on a 2-core CPU. Usage: bash scripts/build_default_model.sh [WORK_DIR]
 set -euo pipefail
 work=${1:-/tmp/shipviewer-default-model}
 sv=${SHIPVIEWER:-shipviewer}
@@ -34,11 +34,13 @@ $py "$here/train_gate.py" "$work/run/segnet-folded.keras" --train "$work/gate-tr
   --out "$work/gate/shipviewer-segnet.keras" --name shipviewer-segnet-w05-gate-synth --training-data "$data" \
   | tee "$work/gate/gate.txt"
 $sv export "$work/gate/shipviewer-segnet.keras" --out "$work/gate/candidate.onnx"
-# Gate threshold, threshold and minimum size: the best competition F2 on the gate's validation set.
-# --record writes them and their validation scores into the gate's config.json, which export reads.
-$py "$here/sweep_postprocess.py" "$work/gate/candidate.onnx" --data "$work/gate-val" \
-  --thresholds 0.3 0.4 0.5 0.6 0.7 0.8 --min-sizes 10 30 60 100 150 200 \
-  --gate-thresholds 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 --record "$work/gate/config.json" | tee "$work/gate/sweep.txt"
+# Gate threshold, threshold and minimum size: the best competition F2 on the gate's validation set, with
+# every outline redrawn from the image by GrabCut (--refine: shipviewer/model/outlines.py, ~8 min more).
+# --record writes them, the refinement and their validation scores into the gate's config.json, which
+# export reads (the refinement becomes the metadata's refine_outlines advice).
+$py "$here/sweep_postprocess.py" "$work/gate/candidate.onnx" --data "$work/gate-val" --refine \
+  --thresholds 0.2 0.3 0.4 0.5 --min-sizes 30 60 100 \
+  --gate-thresholds 0.5 0.6 0.7 0.8 0.9 --record "$work/gate/config.json" | tee "$work/gate/sweep.txt"
 gate_data="$data; gate: shipviewer synth --images 3000 --seed 11"
 $sv export "$work/gate/shipviewer-segnet.keras" --out "$work/gate/shipviewer-segnet.onnx" --training-data "$gate_data"
 $sv export "$work/gate/shipviewer-segnet.keras" --out "$work/gate/int8/shipviewer-segnet-int8.onnx" \
