@@ -24,7 +24,7 @@ from shipviewer.model.inference import InferenceSession
 from shipviewer.model.lru import ByteLRU
 from shipviewer.model.prob_cache import ProbabilityCache, image_key, quantize
 from shipviewer.viewer.catalog import Catalog, CatalogView
-from shipviewer.viewer.current_image import CurrentImage
+from shipviewer.viewer.current_image import PREDICTION, CurrentImage
 from shipviewer.viewer.scan import sort_paths
 from shipviewer.viewer.view_options import ViewOptions
 
@@ -372,7 +372,9 @@ class ViewerController(QObject):
             return
         session.refine = on
         self.current.set_refine(on)
-        self.catalog.forget_predictions()  # the counts of the list were the other outlines'
+        if self.current.levels is not None and self.current.index >= 0:  # as a new threshold does
+            self.catalog.set_prediction(self.current.index, self.current.counts[PREDICTION])
+            self.prediction_shown.emit(self.current.index)
         self.refine_changed.emit()
         self.model_timing.emit()  # the status bar's model text says which
 

@@ -56,8 +56,9 @@ def test_refined_outlines_are_shown_and_stored_and_can_be_turned_off(
 
     action.trigger()  # as a click in Model ▸ Refine Outlines from the Image
     assert not c.session.refine and window.settings.refine_outlines is False
-    blobs, _ = labels_from_levels(current.levels, options.threshold, options.min_size)
+    blobs, n_blobs = labels_from_levels(current.levels, options.threshold, options.min_size)
     assert np.array_equal(current.labels[PREDICTION], blobs)
+    assert c.catalog[current.index].n_ships == n_blobs  # the list's count follows, as for a new threshold
     qtbot.waitUntil(lambda: edit.workspace.prediction(SHIPS).rles == plain, timeout=10_000)
     qtbot.waitUntil(lambda: "outlines refined" not in window.status.model_label.text())
     window.close()
