@@ -1,7 +1,7 @@
 """Clicks per ship: click-to-segment measured as the interactive-segmentation literature does (NoC@IoU).
 
 Usage: python benchmarks/bench_clicks.py --data DIR [--model M.onnx] [--real DIR] [--max-clicks 20]
-       [--limit-images N] [--no-image-only] [--no-brush] [--no-qt]
+       [--limit-images N] [--no-image-only] [--no-brush] [--no-qt] [--tta] [--truth-map]
 
 DIR is a data set in the Kaggle layout (``DIR/train_v2/*.jpg`` + ``DIR/train_ship_segmentations_v2.csv``, or
 ``--csv FILE``), e.g. ``shipviewer synth /tmp/clicks-synth --images 100 --seed 7 --ship-fraction 1``.
@@ -17,6 +17,8 @@ number of clicks until the ship's IoU with the truth reaches 0.85 (0.90); a ship
 
 - model-guided: with the model's probability map of the image (``--model``, else the bundled one);
 - image only: no map (the GrabCut fallback, and the colour flood fill fallback beside it);
+- with ``--truth-map``: the ground truth as the map (1 on every true ship, touching ships merged): what the
+  click tool makes of a perfect model, its own ceiling;
 - brush only: the same labeller with the brush and eraser of the viewer's default size (8 px): each stroke
   paints (or erases) along the skeleton of the largest error region — the saving is shown as a ratio;
 - the same on the real ships of ``--real`` (default ``../shared/airbus-real``: 19 ships in 6 images);
@@ -294,6 +296,18 @@ def brush_baseline(scenes: list[Scene], max_strokes: int) -> tuple[float, float,
     return float(n85.mean()), float(n90.mean()), float(never.mean())
 
 
+def truth_maps(scenes: list[Scene]) -> list[Scene]:
+    """The same scenes with a perfect map: probability 1 on every true ship's pixels, 0 elsewhere (touching
+    ships merge, as in any one-channel map). The click tool's ceiling, whatever the model."""
+    out = []
+    for scene in scenes:
+        union = np.zeros(scene.rgb.shape[:2], np.uint8)
+        for ship in scene.ships:
+            union[ship] = 255
+        out.append(Scene(scene.name, scene.rgb, scene.ships, union))
+    return out
+
+
 def evaluate(
     title: str,
     scenes: list[Scene],
@@ -308,6 +322,15 @@ def evaluate(
     print_row(guided)
     for line in by_size(results):
         print(line)
+    if args.truth_map:
+        ceiling, _ = run_clicks(
+            truth_maps(scenes),
+            use_model=True,
+            options=SegmentOptions(),
+            max_clicks=args.max_clicks,
+            name="truth as the map (ceiling)",
+        )
+        print_row(ceiling)
     if args.image_only:
         for fallback in ("grabcut", "flood"):
             alone, _ = run_clicks(
@@ -402,6 +425,11 @@ def main() -> int:
     parser.add_argument("--no-qt", dest="qt", action="store_false", help="skip the real-canvas latency")
     parser.add_argument(
         "--tta", action="store_true", help="the model's flip-TTA map (as the viewer's option)"
+    )
+    parser.add_argument(
+        "--truth-map",
+        action="store_true",
+        help="also run with the ground truth as the map: what the click tool makes of a perfect model",
     )
     args = parser.parse_args()
     from resources import default_model_path
