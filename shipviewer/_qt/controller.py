@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from shipviewer._qt.folder_scan import FolderScanner
 from shipviewer._qt.prediction import AHEAD, CURRENT, Predictor
@@ -29,6 +30,8 @@ from shipviewer.viewer.scan import sort_paths
 from shipviewer.viewer.view_options import ViewOptions
 
 LOOKAHEAD = 2  # images predicted ahead of the one on screen
+REFINE_DELAY_MS = 150  # a threshold slider rests this long before its outlines are refined from the image
+REFINED_KEPT = 512  # images whose refined ships are kept for a switch back (a few kB each)
 MAX_PROBLEMS_SHOWN = 40
 
 
@@ -64,6 +67,13 @@ class ViewerController(QObject):
         self.refine = refine  # outlines redrawn from the image; None: as each model's metadata says
         self.ship_probabilities: dict[str, float] = {}  # image path → the gate's output, when known
         self._full_levels: tuple[str, np.ndarray] | None = None  # (path, ungated map) for the tools
+        # Refined ships made in the inference thread or for an image shown before, by (path, model, threshold,
+        # min size): an image switched to shows them at once instead of redoing GrabCut in the window.
+        self._refined: OrderedDict[tuple[str, str, float, int], tuple[str, ...]] = OrderedDict()
+        self._refine_later = QTimer(self)  # a slider on the move shows blobs; the outlines follow at rest
+        self._refine_later.setSingleShot(True)
+        self._refine_later.setInterval(REFINE_DELAY_MS)
+        self._refine_later.timeout.connect(self._refine_current)
         self.catalog = Catalog()
         self.view = CatalogView(self.catalog)
         self.current = CurrentImage()
@@ -189,6 +199,7 @@ class ViewerController(QObject):
             return
         entry = self.catalog[index]
         self.view.pin(index)
+        self._remember_refined()
         self.current.reset(index, entry.path)
         self.current.set_truth(self.catalog.truth_for(index))
         self.current_changed.emit(index)
@@ -291,6 +302,8 @@ class ViewerController(QObject):
     def _apply_levels(self, index: int, levels: np.ndarray, result: PredictResult | None = None) -> None:
         params = (self.options.threshold, self.options.min_size)
         ships = result.ships if result is not None and result.params == params else None
+        if ships is None:
+            ships = self._refined.get((self.current.path, self.predictor.model_id, *params))
         try:
             count = self.current.set_levels(levels, *params, ships=ships)
         except ValueError as exc:
@@ -304,6 +317,9 @@ class ViewerController(QObject):
             return
         if result.ship_probability is not None:
             self.ship_probabilities[result.path] = result.ship_probability
+        current_model = result.generation == self.predictor.generation
+        if result.ships is not None and result.params is not None and current_model:
+            self._keep_refined(result.path, result.params, result.ships)
         if result.ms is not None or result.index == self.current.index:
             self.model_timing.emit()
         if result.index != self.current.index:
@@ -378,8 +394,39 @@ class ViewerController(QObject):
         self.refine_changed.emit()
         self.model_timing.emit()  # the status bar's model text says which
 
+    def _keep_refined(self, path: str, params: tuple[float, int], ships: Sequence[str]) -> None:
+        key = (path, self.predictor.model_id, *params)
+        self._refined[key] = tuple(ships)
+        self._refined.move_to_end(key)
+        while len(self._refined) > REFINED_KEPT:
+            self._refined.popitem(last=False)
+
+    def _remember_refined(self) -> None:
+        """Keep the image on screen's refined ships for when it is shown again."""
+        params = (self.options.threshold, self.options.min_size)
+        ships = self.current.refined_ships(*params) if self.current.path else None
+        if ships is not None:
+            self._keep_refined(self.current.path, params, ships)
+
+    def current_refined_ships(self) -> list[str] | None:
+        """The image on screen's refined ships at the thresholds in force (refined now if a moving slider
+        left them for later); None where outlines are not refined."""
+        if self.current.refine_pending:
+            self._refine_later.stop()
+            self._refine_current()
+        return self.current.refined_ships(self.options.threshold, self.options.min_size)
+
+    def _refine_current(self) -> None:
+        """The slider has come to rest: the image on screen's refined outlines replace the blobs."""
+        if not self.current.refine_pending:
+            return
+        count = self.current.rethreshold(self.options.threshold, self.options.min_size)
+        self.catalog.set_prediction(self.current.index, count)
+        self.prediction_shown.emit(self.current.index)
+
     def _on_model_loaded(self, session: InferenceSession) -> None:
         self.model_path = str(session.path)
+        self._refined.clear()  # another model's ships
         self.current.clear_prediction()  # the old model's ships are not this one's
         meta = session.metadata
         self.current.split_touching, self.current.seam = meta.split_touching, meta.seam
@@ -446,9 +493,11 @@ class ViewerController(QObject):
             return
         self.predictor.set_params(self.options.threshold, self.options.min_size)
         if self.current.levels is not None:
-            count = self.current.rethreshold(self.options.threshold, self.options.min_size)
+            count = self.current.rethreshold(self.options.threshold, self.options.min_size, quick=True)
             self.catalog.set_prediction(self.current.index, count)
             self.prediction_shown.emit(self.current.index)
+            if self.current.refine_pending:
+                self._refine_later.start()
 
     # --- shutdown -------------------------------------------------------------------------------------------
     def shutdown(self) -> None:

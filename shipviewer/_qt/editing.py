@@ -570,10 +570,11 @@ class EditController(QObject):
             split = session is not None and session.metadata.split_touching
             seam = session.metadata.seam if session is not None else 0
             refine = session is not None and session.refine
-            shown = self.viewer.current.refined_ships(options.threshold, options.min_size)
+            on_screen = refine and refined is None and self.viewer.current.path == path
+            shown = self.viewer.current_refined_ships() if on_screen else None
             if refine and refined is not None:
                 ships = list(refined)
-            elif refine and shown is not None and self.viewer.current.path == path:
+            elif shown is not None:
                 ships = shown  # what the window shows: refined once, for both
             else:
                 ships = probability_to_ships(

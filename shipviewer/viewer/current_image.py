@@ -60,7 +60,9 @@ class CurrentImage:
         self.split_touching, self.seam = False, 0  # the model's advice, followed where outlines are refined
         self._params: tuple[float, int] | None = None  # the threshold and minimum size last labelled at
         self._outlines: OutlineCache = {}  # GrabCut's answers for this image and map (model/outlines.py)
-        self._refined: list[str] | None = None  # the shown prediction's ships, when refined
+        # Refined ships of this image and map by (threshold, min size): made here, or given by a worker.
+        self._known: dict[tuple[float, int], list[str]] = {}
+        self._quick = False  # the shown prediction is the model's blobs, its refined outlines not made yet
         self.image_changed = Event()  # ()
         self.layer_changed = Event()  # (layer, box or None)
 
@@ -72,7 +74,7 @@ class CurrentImage:
         """Switch to another image (pixels and layers come later, as they are loaded)."""
         self.index, self.path = index, path
         self.rgb = self.levels = None
-        self._outlines, self._refined = {}, None
+        self._outlines, self._known, self._quick = {}, {}, False
         self.truth_rles = self.truth_error = None
         for layer in LAYERS:
             self._set_layer(layer, None, 0, announce=False)
@@ -106,48 +108,59 @@ class CurrentImage:
         if self.rgb is not None and levels.shape != self.rgb.shape[:2]:
             raise ValueError(f"probability map {levels.shape} does not match the image {self.rgb.shape[:2]}")
         self.levels = levels
-        self._outlines = {}
-        if ships is not None and self.refine and self.rgb is not None:
-            self._params = (threshold, min_size)
-            self._refined = list(ships)
-            self._set_layer(PREDICTION, labels_from_rles(self._refined, levels.shape), len(ships))
-            return len(ships)
+        self._outlines, self._known = {}, {}
+        if ships is not None:
+            self._known[(threshold, min_size)] = list(ships)
         return self.rethreshold(threshold, min_size)
 
-    def rethreshold(self, threshold: float, min_size: int) -> int:
-        """Re-label the prediction from the cached map; returns the ship count (0 without a map)."""
+    def rethreshold(self, threshold: float, min_size: int, *, quick: bool = False) -> int:
+        """Re-label the prediction from the cached map; returns the ship count (0 without a map).
+
+        ``quick`` (a slider on the move): where the refined outlines at these thresholds are not known
+        yet, show the model's blobs now (:attr:`refine_pending` says so) and leave GrabCut for a call
+        without it."""
         self._params = (threshold, min_size)
+        self._quick = False
         if self.levels is None:
             return 0
         if self.refine and self.rgb is not None and self.rgb.shape[:2] == self.levels.shape:
-            ships = refined_ships(
-                self.levels,
-                self.rgb,
-                threshold,
-                min_size,
-                split_touching=self.split_touching,
-                seam=self.seam,
-                cache=self._outlines,
-            )
-            labels, count = labels_from_rles(ships, self.levels.shape), len(ships)
-            self._refined = ships
+            ships = self._known.get((threshold, min_size))
+            if ships is None and not quick:
+                ships = refined_ships(
+                    self.levels,
+                    self.rgb,
+                    threshold,
+                    min_size,
+                    split_touching=self.split_touching,
+                    seam=self.seam,
+                    cache=self._outlines,
+                )
+                self._known[(threshold, min_size)] = ships
+            if ships is not None:
+                labels, count = labels_from_rles(ships, self.levels.shape), len(ships)
+            else:
+                labels, count = labels_from_levels(self.levels, threshold, min_size)
+                self._quick = True
         else:
-            self._refined = None
             labels, count = labels_from_levels(self.levels, threshold, min_size)
         self._set_layer(PREDICTION, labels, count)
         return count
 
+    @property
+    def refine_pending(self) -> bool:
+        """Whether the shown prediction is the blobs of a ``quick`` re-threshold, GrabCut left for later."""
+        return self._quick
+
     def refined_ships(self, threshold: float, min_size: int) -> list[str] | None:
-        """The shown prediction's ships (RLE, Airbus order) when they are refined outlines labelled at
-        these thresholds; None otherwise."""
-        if self._refined is None or self._params != (threshold, min_size) or self.levels is None:
-            return None
-        return list(self._refined)
+        """This image's refined ships (RLE, Airbus order) at these thresholds, when known (made or given);
+        None otherwise."""
+        known = self._known.get((threshold, min_size)) if self.levels is not None and self.refine else None
+        return None if known is None else list(known)
 
     def clear_prediction(self) -> None:
         """Forget the probability map and its ships (another model is coming)."""
         self.levels = None
-        self._outlines, self._refined = {}, None
+        self._outlines, self._known, self._quick = {}, {}, False
         self._set_layer(PREDICTION, None, 0)
 
     def set_truth(self, rles: list[str] | None) -> None:

@@ -68,3 +68,38 @@ def test_refined_outlines_are_shown_and_stored_and_can_be_turned_off(
     wait_for_model(qtbot, again, timeout=30_000)
     assert again.controller.session.refine is False
     assert not again.actions_["refine_outlines"].isChecked()
+
+
+def test_a_moving_threshold_shows_blobs_then_the_refined_outlines_and_a_switch_back_remembers_them(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    from resources import default_model_path, samples_dir
+    from shipviewer.viewer.current_image import PREDICTION
+    from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, refined_ships
+
+    if not default_model_path("cpu").is_file():
+        pytest.skip("no bundled model")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in (SHIPS, "65355d61b.jpg"):
+        shutil.copy(samples_dir() / name, folder / name)
+    window = make_window()
+    window.start([str(folder)])
+    wait_for_model(qtbot, window, timeout=30_000)
+    wait_for_current(qtbot, window, SHIPS, timeout=30_000)
+    c = window.controller
+    current = c.current
+    assert c.session.refine
+    window.overlay_panel.threshold.setValue(35)  # as a drag of the slider: 0.35
+    threshold, min_size = c.options.threshold, c.options.min_size
+    blobs, _ = labels_from_levels(current.levels, threshold, min_size)
+    assert current.refine_pending and np.array_equal(current.labels[PREDICTION], blobs)  # at once
+    refined = refined_ships(current.levels, current.rgb, threshold, min_size)
+    qtbot.waitUntil(lambda: not current.refine_pending, timeout=5_000)  # at rest: the outlines follow
+    assert np.array_equal(current.labels[PREDICTION], labels_from_rles(refined, current.levels.shape))
+    c.step(+1)
+    wait_for_current(qtbot, window, "65355d61b.jpg", timeout=30_000)
+    c.step(-1)
+    wait_for_current(qtbot, window, SHIPS, timeout=30_000)
+    assert not current.refine_pending  # shown refined at once, from what was kept
+    assert np.array_equal(current.labels[PREDICTION], labels_from_rles(refined, current.levels.shape))
