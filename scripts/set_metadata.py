@@ -61,11 +61,14 @@ def main() -> int:
     del proto.metadata_props[:]
     for key, value in props.items():
         proto.metadata_props.add(key=key, value=value)
-    fd, scratch = tempfile.mkstemp(dir=args.model.parent, suffix=".onnx")
-    os.close(fd)
+    target = args.model.resolve()  # a link to a model: the model it points at is changed
+    fd, scratch = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        onnx.save(proto, scratch)
-        os.chmod(scratch, stat.S_IMODE(args.model.stat().st_mode))  # mkstemp made it owner-only
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(proto.SerializeToString())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(scratch, stat.S_IMODE(target.stat().st_mode))  # mkstemp made it owner-only
         check = InferenceSession(scratch, device="cpu")
         if check.metadata != after:
             raise RuntimeError("the saved metadata does not read back as written")
@@ -75,7 +78,7 @@ def main() -> int:
             held = None if default is None else float(numpy_helper.to_array(default))
             if held is not None and held != np.float32(after.gate_threshold):
                 raise RuntimeError("the graph's gate threshold does not read back as written")
-        os.replace(scratch, args.model)
+        os.replace(scratch, target)
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
         raise

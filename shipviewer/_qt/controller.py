@@ -27,6 +27,7 @@ from shipviewer.model.prob_cache import ProbabilityCache, image_key, quantize
 from shipviewer.viewer.catalog import Catalog, CatalogView
 from shipviewer.viewer.current_image import PREDICTION, CurrentImage
 from shipviewer.viewer.scan import sort_paths
+from shipviewer.viewer.ship_labels import labels_from_levels
 from shipviewer.viewer.view_options import ViewOptions
 
 LOOKAHEAD = 2  # images predicted ahead of the one on screen
@@ -69,7 +70,7 @@ class ViewerController(QObject):
         self._full_levels: tuple[str, np.ndarray] | None = None  # (path, ungated map) for the tools
         # Refined ships made in the inference thread or for an image shown before, by (path, model, threshold,
         # min size): an image switched to shows them at once instead of redoing GrabCut in the window.
-        self._refined: OrderedDict[tuple[str, str, float, int], tuple[str, ...]] = OrderedDict()
+        self._refined: OrderedDict[tuple[str, float, int], tuple[str, ...]] = OrderedDict()
         self._refine_later = QTimer(self)  # a slider on the move shows blobs; the outlines follow at rest
         self._refine_later.setSingleShot(True)
         self._refine_later.setInterval(REFINE_DELAY_MS)
@@ -236,6 +237,9 @@ class ViewerController(QObject):
         if self.current.levels is not None and self.current.levels.shape != rgb.shape[:2]:
             self.current.levels = None  # the file changed since it was predicted
         self.current.set_image(rgb)
+        if self.current.refine and self.current.levels is not None:  # the outlines followed the pixels
+            self.catalog.set_prediction(index, self.current.counts[PREDICTION])
+            self.prediction_shown.emit(index)
         self._report_truth_error()
         self.image_shown.emit(index)
 
@@ -303,7 +307,8 @@ class ViewerController(QObject):
         params = (self.options.threshold, self.options.min_size)
         ships = result.ships if result is not None and result.params == params else None
         if ships is None:
-            ships = self._refined.get((self.current.path, self.predictor.model_id, *params))
+            key = self._refined_key(self.current.path, params)
+            ships = self._refined.get(key) if key is not None else None
         try:
             count = self.current.set_levels(levels, *params, ships=ships)
         except ValueError as exc:
@@ -323,7 +328,12 @@ class ViewerController(QObject):
         if result.ms is not None or result.index == self.current.index:
             self.model_timing.emit()
         if result.index != self.current.index:
-            self.catalog.set_prediction(result.index, result.n_ships)
+            n_ships = result.n_ships
+            session = self.session
+            if session is not None and session.refine != (result.ships is not None):
+                # Refinement turned on or off while the job ran: the model's blobs, counted now.
+                n_ships = labels_from_levels(result.levels, self.options.threshold, self.options.min_size)[1]
+            self.catalog.set_prediction(result.index, n_ships)
         elif self.current.levels is None:
             self._apply_levels(result.index, result.levels, result)
         # else: the image on screen is labelled already, at the thresholds in force now
@@ -394,8 +404,17 @@ class ViewerController(QObject):
         self.refine_changed.emit()
         self.model_timing.emit()  # the status bar's model text says which
 
+    def _refined_key(self, path: str, params: tuple[float, int]) -> tuple[str, float, int] | None:
+        """Refined ships are kept per version of the file (its size and time) and model."""
+        try:
+            return (image_key(path, self.predictor.model_id), *params)
+        except OSError:
+            return None
+
     def _keep_refined(self, path: str, params: tuple[float, int], ships: Sequence[str]) -> None:
-        key = (path, self.predictor.model_id, *params)
+        key = self._refined_key(path, params)
+        if key is None:
+            return
         self._refined[key] = tuple(ships)
         self._refined.move_to_end(key)
         while len(self._refined) > REFINED_KEPT:
@@ -427,6 +446,8 @@ class ViewerController(QObject):
     def _on_model_loaded(self, session: InferenceSession) -> None:
         self.model_path = str(session.path)
         self._refined.clear()  # another model's ships
+        if self.refine is not None:  # the user's choice, also when made while the model was opening
+            session.refine = self.refine
         self.current.clear_prediction()  # the old model's ships are not this one's
         meta = session.metadata
         self.current.split_touching, self.current.seam = meta.split_touching, meta.seam

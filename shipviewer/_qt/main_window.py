@@ -328,7 +328,9 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self) -> None:
         self.settings.model_path = self.controller.model_path
         session = self.controller.session
-        self.actions_["refine_outlines"].setChecked(session is not None and session.refine)
+        action = self.actions_["refine_outlines"]
+        with QSignalBlocker(action):  # showing the model's advice is not the user's choice
+            action.setChecked(session is not None and session.refine)
         self._update_model_text()
 
     def _update_model_text(self) -> None:

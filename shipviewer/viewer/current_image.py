@@ -24,6 +24,8 @@ from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, 
 if TYPE_CHECKING:
     from shipviewer.model.outlines import OutlineCache
 
+OUTLINE_CACHE_BYTES = 64 << 20  # GrabCut's answers kept for the image on screen
+
 __all__ = ["ANNOTATION", "LAYERS", "PREDICTION", "TRUTH", "CurrentImage", "ShipHit"]
 
 PREDICTION = "prediction"
@@ -123,9 +125,12 @@ class CurrentImage:
         self._quick = False
         if self.levels is None:
             return 0
-        if self.refine and self.rgb is not None and self.rgb.shape[:2] == self.levels.shape:
-            ships = self._known.get((threshold, min_size))
-            if ships is None and not quick:
+        known = self._known.get((threshold, min_size)) if self.refine else None
+        if known is not None:  # made before, or by a worker: with or without the pixels here yet
+            labels, count = labels_from_rles(known, self.levels.shape), len(known)
+        elif self.refine and self.rgb is not None and self.rgb.shape[:2] == self.levels.shape:
+            ships = None
+            if not quick:
                 ships = refined_ships(
                     self.levels,
                     self.rgb,
@@ -136,6 +141,8 @@ class CurrentImage:
                     cache=self._outlines,
                 )
                 self._known[(threshold, min_size)] = ships
+                if sum(mask.nbytes for mask in self._outlines.values()) > OUTLINE_CACHE_BYTES:
+                    self._outlines = {}  # many slider stops on a large image: start again
             if ships is not None:
                 labels, count = labels_from_rles(ships, self.levels.shape), len(ships)
             else:

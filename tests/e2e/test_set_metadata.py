@@ -65,3 +65,13 @@ def test_the_gate_threshold_changes_in_the_graph_too(tmp_path: Path) -> None:
     assert float(numpy_helper.to_array(default)) == np.float32(0.55)
     plain = channel_mean_model(tmp_path / "plain.onnx")
     assert run(str(plain), "gate_threshold=0.5").returncode != 0  # no gated decoder to change
+
+
+def test_a_linked_model_is_changed_where_it_lies(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    real = channel_mean_model(tmp_path / "models" / "m.onnx", metadata=ModelMetadata(min_size=60).to_props())
+    link = tmp_path / "current.onnx"
+    link.symlink_to(real)
+    assert run(str(link), "min_size=30").returncode == 0
+    assert link.is_symlink() and InferenceSession(real, device="cpu").metadata.min_size == 30
+    assert sorted(p.name for p in real.parent.iterdir()) == ["m.onnx"]  # no scratch file beside it

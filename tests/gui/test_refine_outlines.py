@@ -103,3 +103,70 @@ def test_a_moving_threshold_shows_blobs_then_the_refined_outlines_and_a_switch_b
     wait_for_current(qtbot, window, SHIPS, timeout=30_000)
     assert not current.refine_pending  # shown refined at once, from what was kept
     assert np.array_equal(current.labels[PREDICTION], labels_from_rles(refined, current.levels.shape))
+
+
+def test_the_models_advice_is_never_saved_as_the_users_choice(qtbot, make_window, tmp_path: Path) -> None:
+    """Showing a model's advice in the menu stores nothing; the next model, which advises no refinement,
+    opens without it."""
+    from resources import default_model_path, samples_dir
+    from tests.gui.conftest import write_model
+
+    if not default_model_path("cpu").is_file():
+        pytest.skip("no bundled model")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(samples_dir() / SHIPS, folder / SHIPS)
+    window = make_window()
+    window.start([str(folder)])
+    wait_for_model(qtbot, window, timeout=30_000)
+    action = window.actions_["refine_outlines"]
+    assert window.controller.session.refine and action.isChecked()
+    assert window.settings.refine_outlines is None and window.controller.refine is None
+    window.controller.load_model(write_model(tmp_path / "plain.onnx", "plain"))
+    wait_for_model(qtbot, window, "plain", timeout=30_000)
+    assert not window.controller.session.refine and not action.isChecked()
+    assert window.settings.refine_outlines is None
+
+
+def test_the_list_counts_the_refined_ships_when_the_map_comes_before_the_pixels(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    """The image cache dropped the pixels but the map is in memory: the count in the list, the shown
+    ships and the stored ones agree once the image is read again. On this synthetic scene (``synth --seed
+    12``, image 12) GrabCut keeps nothing of one of the model's 10 blobs, so the counts differ."""
+    from resources import default_model_path, samples_dir
+    from shipviewer.synth.dataset import generate
+    from shipviewer.viewer.current_image import PREDICTION
+    from shipviewer.viewer.ship_labels import labels_from_levels
+
+    if not default_model_path("cpu").is_file():
+        pytest.skip("no bundled model")
+    generate(tmp_path / "synth", 13, 12)
+    scene = "15878bfe5.jpg"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(tmp_path / "synth" / "train_v2" / scene, folder / scene)
+    shutil.copy(samples_dir() / SHIPS, folder / SHIPS)
+    window = make_window()
+    window.start([str(folder)])
+    wait_for_model(qtbot, window, timeout=30_000)
+    c, edit = window.controller, window.edit
+    c.show_index(c.catalog.index_of(str(folder / scene)))
+    wait_for_current(qtbot, window, scene, timeout=30_000)
+    current = c.current
+    _, n_blobs = labels_from_levels(current.levels, c.options.threshold, c.options.min_size)
+    qtbot.waitUntil(lambda: not current.refine_pending and current.counts[PREDICTION] != n_blobs)
+    refined = current.counts[PREDICTION]
+    c.show_index(c.catalog.index_of(str(folder / SHIPS)))
+    wait_for_current(qtbot, window, SHIPS, timeout=30_000)
+    c.images.clear()  # the pixels are gone from memory, the maps are not
+    c._refined.clear()  # nor any refined ships kept from before: the window must refine them again
+    c.show_index(c.catalog.index_of(str(folder / scene)))
+    wait_for_current(qtbot, window, scene, timeout=30_000)
+    index = current.index
+    qtbot.waitUntil(lambda: current.counts[PREDICTION] == refined, timeout=10_000)
+    qtbot.waitUntil(lambda: c.catalog[index].n_ships == refined, timeout=10_000)
+    expected = current.refined_ships(c.options.threshold, c.options.min_size)
+    assert expected is not None and len(expected) == refined
+    qtbot.waitUntil(lambda: edit.workspace.prediction(scene) is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: edit.workspace.prediction(scene).rles == expected, timeout=10_000)
