@@ -18,8 +18,6 @@ from types import FrameType
 from typing import Any
 
 import keras
-import tensorflow as tf
-from tensorflow.core.framework import summary_pb2
 
 from shipviewer.airbus.annotations import atomic_write_text
 
@@ -147,27 +145,33 @@ class EpochSummaries(keras.callbacks.Callback):
     """TensorBoard event files of the epoch metrics, laid out as Keras's own callback does (``train/`` and
     ``validation/`` runs, tags ``epoch_loss``...). Written with TensorFlow's core summary op, because the
     ``tensorboard`` package, which ``keras.callbacks.TensorBoard`` needs, is only required to *view* them.
+    (TensorFlow backend only: a run on JAX or PyTorch has its log.csv and curves.png.)
     """
-
-    _SCALAR = summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
-    )
 
     def __init__(self, log_dir: Path) -> None:
         super().__init__()
+        from tensorflow.core.framework import summary_pb2
+
         self.log_dir = log_dir
         self._writers: dict[str, Any] = {}
+        self._scalar = summary_pb2.SummaryMetadata(
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+        )
 
     def _writer(self, run: str) -> Any:
+        import tensorflow as tf
+
         if run not in self._writers:
             self._writers[run] = tf.summary.create_file_writer(str(self.log_dir / run))
         return self._writers[run]
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        import tensorflow as tf
+
         for key, value in (logs or {}).items():
             run, tag = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
             with self._writer(run).as_default():
-                tf.summary.write(f"epoch_{tag}", tf.constant(float(value)), step=epoch, metadata=self._SCALAR)
+                tf.summary.write(f"epoch_{tag}", tf.constant(float(value)), step=epoch, metadata=self._scalar)
         for writer in self._writers.values():
             writer.flush()
 
@@ -200,6 +204,6 @@ def make_callbacks(
             monitor=monitor, mode="min", factor=0.5, patience=lr_patience, verbose=1
         ),
         keras.callbacks.CSVLogger(str(out_dir / LOG_CSV), append=(out_dir / LOG_CSV).exists()),
-        EpochSummaries(out_dir / TENSORBOARD_DIR),
+        *([EpochSummaries(out_dir / TENSORBOARD_DIR)] if keras.backend.backend() == "tensorflow" else []),
         RunState(out_dir, monitor, resumed_best),
     ]

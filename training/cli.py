@@ -194,6 +194,13 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="split the CPU into N logical devices for mirrored/multiworker (testing without GPUs)",
     )
+    p.add_argument(
+        "--backend",
+        choices=["tensorflow", "jax", "torch"],
+        help="the Keras backend to train on (default tensorflow: tf.data input, tf.distribute). jax or "
+        "torch: NumPy batches from Keras worker threads, on that framework's GPU if it sees one (install "
+        "jax[cuda12] or a CUDA torch yourself); the .keras files work with any backend",
+    )
     p.set_defaults(handler=commands.run_train)
 
 

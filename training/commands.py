@@ -20,6 +20,30 @@ def _quiet_tensorflow() -> None:
 
 
 # --- train --------------------------------------------------------------------------------------------
+def _choose_backend(backend: str) -> None:
+    """Keras picks its backend once, when it is first imported: set it before (KERAS_BACKEND)."""
+    import sys
+
+    from .errors import ConfigError
+
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != backend:
+            raise ConfigError(
+                f"Keras is already running on {keras.backend.backend()} in this process; "
+                f"train on {backend} from a new process (`shipviewer train --backend {backend}`)"
+            )
+        return
+    if backend != "tensorflow":
+        import importlib.util
+
+        module = {"jax": "jax", "torch": "torch"}[backend]
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(f"--backend {backend}: {module} is not installed (pip install {module})")
+    os.environ["KERAS_BACKEND"] = backend
+
+
 def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
     from .config import TrainConfig
 
@@ -41,7 +65,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         from .config import read_config
 
-        read_config(overrides["out"])[0].resumed(overrides).check()  # fail fast, before TensorFlow
+        saved = read_config(overrides["out"])[0].resumed(overrides).check()  # fail fast, before Keras
+        _choose_backend(saved.backend)
         _quiet_tensorflow()
         from .train import resume
 
@@ -53,6 +78,7 @@ def run_train(args: argparse.Namespace) -> int:
     if config.strategy == "multiworker":
         read_tf_config()
     locate(config.data, config.csv)  # the folder and the CSV exist: say so before the slow import
+    _choose_backend(config.backend)
     _quiet_tensorflow()
     from .train import train
 

@@ -37,6 +37,9 @@ RESUMABLE = frozenset(
 )
 
 
+BACKENDS = ("tensorflow", "jax", "torch")  # Keras 3 backends a run can train on
+
+
 @dataclass
 class TrainConfig:
     """The settings of ``shipviewer train``; field names match the command-line options."""
@@ -68,6 +71,7 @@ class TrainConfig:
     seam: int = 0  # px: touching ships' targets keep this far apart (the model learns to draw the gap)
     decoder_only: bool = False  # train the decoder and mask head only (encoder and gate frozen)
     unpool: bool = False  # the decoder upsamples by max-unpooling (SegNet paper) instead of copying
+    backend: str = "tensorflow"  # Keras backend: tensorflow (tf.data, tf.distribute), jax or torch (NumPy)
 
     def check(self) -> TrainConfig:
         """Raise :class:`ConfigError` for the first setting out of range; return self."""
@@ -97,6 +101,12 @@ class TrainConfig:
             raise ConfigError(f"--loss must be one of {', '.join(LOSS_NAMES)}, got {self.loss!r}")
         if self.strategy not in STRATEGY_NAMES:
             raise ConfigError(f"--strategy must be one of {', '.join(STRATEGY_NAMES)}, got {self.strategy!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.backend != "tensorflow" and (self.strategy != "default" or self.cpu_devices):
+            raise ConfigError(
+                f"--strategy and --cpu-devices are TensorFlow's: not with --backend {self.backend}"
+            )
         if not 0 <= self.seam <= 8:
             raise ConfigError(f"--seam must be between 0 and 8 pixels, got {self.seam}")
         if self.decoder_only and self.init is None:

@@ -16,27 +16,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import tensorflow as tf
 
 from . import crops
-from .augment import Jitter, augment_batch
+from .augment import augment_batch
 from .data import ImageRecord
+from .input_options import PipelineOptions
 from .preprocess import preprocess
 from .sizes import FRAME, check_size
-
-
-@dataclass(frozen=True)
-class PipelineOptions:
-    """How batches are made. ``ship_bias``: chance that a crop of an image with ships is centred near one."""
-
-    crop: int = 256
-    batch: int = 8
-    seed: int = 0
-    ship_bias: float = 0.8
-    seam: int = 0  # see training.crops.seam_pixels
-    jitter: Jitter = field(default_factory=Jitter)
 
 
 def _columns(records: Sequence[ImageRecord]) -> dict[str, tf.Tensor]:

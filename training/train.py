@@ -16,19 +16,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from shipviewer.model.postprocess import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD
 
 from . import callbacks as cb
 from .augment import Jitter
+from .backends import LocalCluster, backend_version
 from .config import TrainConfig, config_path, read_config, write_config
-from .distribute import Cluster, make_cluster
 from .errors import ConfigError
+from .input_options import PipelineOptions
 from .losses import LOSSES, METRICS
 from .model import (
     DECODER_FILTERS,
@@ -42,11 +42,13 @@ from .model import (
     scaled,
     summary_text,
 )
-from .pipeline import PipelineOptions, make_dataset, with_ship_label
 from .preprocess import CONVENTION
 from .run_data import RunData, prepare
 from .runlog import TRAIN_LOG, RunLog
 from .sizes import SIZE_MULTIPLE
+
+if TYPE_CHECKING:
+    from .distribute import Cluster
 
 # What evaluate uses unless told otherwise (recorded for the exporter and the viewer).
 POSTPROCESS_DEFAULTS = {"threshold": DEFAULT_THRESHOLD, "min_size": DEFAULT_MIN_SIZE, "connectivity": 8}
@@ -93,14 +95,17 @@ def _model_info(model: keras.Model, config: TrainConfig) -> dict[str, Any]:
 def _environment() -> dict[str, str]:
     return {
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
+        "keras_backend": keras.backend.backend(),
+        keras.backend.backend(): backend_version(),
         "keras": keras.__version__,
         "numpy": np.__version__,
         "platform": platform.platform(),
     }
 
 
-def _build_model(config: TrainConfig, cluster: Cluster, resume_from: Path | None) -> keras.Model:
+def _build_model(
+    config: TrainConfig, cluster: Cluster | LocalCluster, resume_from: Path | None
+) -> keras.Model:
     with cluster.strategy.scope():
         if resume_from is not None:
             model = keras.models.load_model(resume_from)
@@ -215,7 +220,18 @@ def _start(
     extra_callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainResult:
     run_dir = Path(config.out)
-    cluster = make_cluster(config.strategy, config.cpu_devices)  # before any other TensorFlow work
+    if keras.backend.backend() != config.backend:
+        raise ConfigError(
+            f"Keras runs on {keras.backend.backend()}, the run asks for {config.backend}: set KERAS_BACKEND "
+            "before Keras is imported (`shipviewer train --backend` does)"
+        )
+    cluster: Cluster | LocalCluster
+    if config.backend == "tensorflow":
+        from .distribute import make_cluster
+
+        cluster = make_cluster(config.strategy, config.cpu_devices)  # before any other TensorFlow work
+    else:
+        cluster = LocalCluster()
     if cluster.is_chief or resuming:
         _check_run_dir(run_dir, resuming)
     out_dir = (
@@ -243,7 +259,7 @@ class Plan:
     monitor: str
 
 
-def _plan(config: TrainConfig, data: RunData, cluster: Cluster, epochs_done: int) -> Plan:
+def _plan(config: TrainConfig, data: RunData, cluster: Cluster | LocalCluster, epochs_done: int) -> Plan:
     global_batch = config.batch * cluster.replicas
     steps = config.steps_per_epoch or max(1, math.ceil(len(data.train) / global_batch))
     val_steps = (config.val_steps or math.ceil(len(data.val) / global_batch)) if data.val else 0
@@ -255,7 +271,7 @@ def _config_sections(
     plan: Plan,
     model: keras.Model,
     data: RunData,
-    cluster: Cluster,
+    cluster: Cluster | LocalCluster,
     document: dict[str, Any],
 ) -> dict[str, Any]:
     """Everything config.json holds besides the settings (``document``: the resumed run's config.json)."""
@@ -285,7 +301,7 @@ def _config_sections(
 def _run(
     config: TrainConfig,
     document: dict[str, Any],
-    cluster: Cluster,
+    cluster: Cluster | LocalCluster,
     run_dir: Path,
     out_dir: Path,
     log: RunLog,
@@ -348,7 +364,7 @@ def _fit(
     config: TrainConfig,
     plan: Plan,
     data: RunData,
-    cluster: Cluster,
+    cluster: Cluster | LocalCluster,
     callbacks: list[keras.callbacks.Callback],
     out_dir: Path,
     log: RunLog,
@@ -361,17 +377,41 @@ def _fit(
         ship_bias=config.ship_bias,
         seam=config.seam,
     )
-    train_ds = make_dataset(
-        data.train,
-        options,
-        training=True,
-        shard=(cluster.n_workers, cluster.worker_index),
-        first_index=plan.initial_epoch * plan.steps * plan.global_batch,  # a resumed run sees new crops
-    )
-    val_ds = make_dataset(data.val, options, training=False).repeat() if plan.val_steps else None
-    if has_gate(model):
-        train_ds = train_ds.map(with_ship_label)
-        val_ds = val_ds.map(with_ship_label) if val_ds is not None else None
+    first_index = plan.initial_epoch * plan.steps * plan.global_batch  # a resumed run sees new crops
+    train_ds: Any
+    val_ds: Any
+    if config.backend == "tensorflow":
+        from .pipeline import make_dataset, with_ship_label
+
+        train_ds = make_dataset(
+            data.train,
+            options,
+            training=True,
+            shard=(cluster.n_workers, cluster.worker_index),
+            first_index=first_index,
+        )
+        val_ds = make_dataset(data.val, options, training=False).repeat() if plan.val_steps else None
+        if has_gate(model):
+            train_ds = train_ds.map(with_ship_label)
+            val_ds = val_ds.map(with_ship_label) if val_ds is not None else None
+    else:
+        from .numpy_input import CropBatches
+
+        gate, workers = has_gate(model), LocalCluster.input_workers()
+        train_ds = CropBatches(
+            data.train,
+            options,
+            training=True,
+            steps=plan.steps,
+            first_index=first_index,
+            gate=gate,
+            workers=workers,
+        )
+        val_ds = (
+            CropBatches(data.val, options, training=False, steps=plan.val_steps, gate=gate, workers=workers)
+            if plan.val_steps
+            else None
+        )
     try:
         with cb.interruptible() as stop:
             history = model.fit(
