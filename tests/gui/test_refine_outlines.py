@@ -17,24 +17,34 @@ pytestmark = pytest.mark.gui
 SHIPS = "2dcaa7944.jpg"  # a bundled sample with ten ships
 
 
-def test_refined_outlines_are_shown_and_stored_and_can_be_turned_off(
-    qtbot, make_window, settings, tmp_path: Path
-) -> None:
-    from resources import default_model_path, samples_dir
-    from shipviewer.model.postprocess import probability_to_ships
-    from shipviewer.model.prob_cache import dequantize
-    from shipviewer.viewer.current_image import PREDICTION
-    from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles
+def open_folder(qtbot, make_window, tmp_path: Path, images: list[Path], *, current: str | None = SHIPS):
+    """A window on a folder of copies of ``images``, the bundled model loaded (and ``current`` shown)."""
+    from resources import default_model_path
 
     if not default_model_path("cpu").is_file():
         pytest.skip("no bundled model")
     folder = tmp_path / "folder"
     folder.mkdir()
-    shutil.copy(samples_dir() / SHIPS, folder / SHIPS)
+    for image in images:
+        shutil.copy(image, folder / image.name)
     window = make_window()
     window.start([str(folder)])
     wait_for_model(qtbot, window, timeout=30_000)
-    wait_for_current(qtbot, window, SHIPS, timeout=30_000)
+    if current is not None:
+        wait_for_current(qtbot, window, current, timeout=30_000)
+    return window, folder
+
+
+def test_refined_outlines_are_shown_and_stored_and_can_be_turned_off(
+    qtbot, make_window, settings, tmp_path: Path
+) -> None:
+    from resources import samples_dir
+    from shipviewer.model.postprocess import probability_to_ships
+    from shipviewer.model.prob_cache import dequantize
+    from shipviewer.viewer.current_image import PREDICTION
+    from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles
+
+    window, folder = open_folder(qtbot, make_window, tmp_path, [samples_dir() / SHIPS])
     c, edit = window.controller, window.edit
     action = window.actions_["refine_outlines"]
     assert c.session.refine and action.isCheckable() and action.isChecked()
@@ -73,20 +83,12 @@ def test_refined_outlines_are_shown_and_stored_and_can_be_turned_off(
 def test_a_moving_threshold_shows_blobs_then_the_refined_outlines_and_a_switch_back_remembers_them(
     qtbot, make_window, tmp_path: Path
 ) -> None:
-    from resources import default_model_path, samples_dir
+    from resources import samples_dir
     from shipviewer.viewer.current_image import PREDICTION
     from shipviewer.viewer.ship_labels import labels_from_levels, labels_from_rles, refined_ships
 
-    if not default_model_path("cpu").is_file():
-        pytest.skip("no bundled model")
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    for name in (SHIPS, "65355d61b.jpg"):
-        shutil.copy(samples_dir() / name, folder / name)
-    window = make_window()
-    window.start([str(folder)])
-    wait_for_model(qtbot, window, timeout=30_000)
-    wait_for_current(qtbot, window, SHIPS, timeout=30_000)
+    images = [samples_dir() / SHIPS, samples_dir() / "65355d61b.jpg"]
+    window, _ = open_folder(qtbot, make_window, tmp_path, images)
     c = window.controller
     current = c.current
     assert c.session.refine
@@ -108,17 +110,10 @@ def test_a_moving_threshold_shows_blobs_then_the_refined_outlines_and_a_switch_b
 def test_the_models_advice_is_never_saved_as_the_users_choice(qtbot, make_window, tmp_path: Path) -> None:
     """Showing a model's advice in the menu stores nothing; the next model, which advises no refinement,
     opens without it."""
-    from resources import default_model_path, samples_dir
+    from resources import samples_dir
     from tests.gui.conftest import write_model
 
-    if not default_model_path("cpu").is_file():
-        pytest.skip("no bundled model")
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    shutil.copy(samples_dir() / SHIPS, folder / SHIPS)
-    window = make_window()
-    window.start([str(folder)])
-    wait_for_model(qtbot, window, timeout=30_000)
+    window, _ = open_folder(qtbot, make_window, tmp_path, [samples_dir() / SHIPS], current=None)
     action = window.actions_["refine_outlines"]
     assert window.controller.session.refine and action.isChecked()
     assert window.settings.refine_outlines is None and window.controller.refine is None
@@ -134,22 +129,15 @@ def test_the_list_counts_the_refined_ships_when_the_map_comes_before_the_pixels(
     """The image cache dropped the pixels but the map is in memory: the count in the list, the shown
     ships and the stored ones agree once the image is read again. On this synthetic scene (``synth --seed
     12``, image 12) GrabCut keeps nothing of one of the model's 10 blobs, so the counts differ."""
-    from resources import default_model_path, samples_dir
+    from resources import samples_dir
     from shipviewer.synth.dataset import generate
     from shipviewer.viewer.current_image import PREDICTION
     from shipviewer.viewer.ship_labels import labels_from_levels
 
-    if not default_model_path("cpu").is_file():
-        pytest.skip("no bundled model")
     generate(tmp_path / "synth", 13, 12)
     scene = "15878bfe5.jpg"
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    shutil.copy(tmp_path / "synth" / "train_v2" / scene, folder / scene)
-    shutil.copy(samples_dir() / SHIPS, folder / SHIPS)
-    window = make_window()
-    window.start([str(folder)])
-    wait_for_model(qtbot, window, timeout=30_000)
+    images = [tmp_path / "synth" / "train_v2" / scene, samples_dir() / SHIPS]
+    window, folder = open_folder(qtbot, make_window, tmp_path, images, current=None)
     c, edit = window.controller, window.edit
     c.show_index(c.catalog.index_of(str(folder / scene)))
     wait_for_current(qtbot, window, scene, timeout=30_000)
