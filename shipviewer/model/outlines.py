@@ -9,8 +9,9 @@ blob's deep middle (its distance transform's top share) is certainly ship and th
 certainly sea. GrabCut's answer is closed and hole-filled, the part that overlaps the blob most is kept,
 and the anti-aliased rim of the hull is added (the masks of the Airbus set are drawn generously).
 
-A ship keeps its place in the order; it never takes the pixels of a ship refined before it, and a ship of
-which GrabCut keeps nothing is gone (on the validation scenes those are mostly false alarms).
+A ship keeps its place in the order and never takes the pixels of a ship refined before it. A ship of
+which GrabCut keeps nothing is gone, and ``probability_to_ships`` applies the minimum size again after the
+refinement (on ``synth --seed 12``, keeping the model's blob for such a ship instead changed nothing).
 """
 
 from __future__ import annotations
