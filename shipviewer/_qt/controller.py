@@ -403,6 +403,11 @@ class ViewerController(QObject):
             self.prediction_shown.emit(self.current.index)
         self.refine_changed.emit()
         self.model_timing.emit()  # the status bar's model text says which
+        self.message.emit(
+            "Outlines redrawn from the image (GrabCut around each predicted ship)"
+            if on
+            else "Outlines as the model draws them (refinement off)"
+        )
 
     def _refined_key(self, path: str, params: tuple[float, int]) -> tuple[str, float, int] | None:
         """Refined ships are kept per version of the file (its size and time) and model."""

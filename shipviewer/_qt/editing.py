@@ -88,6 +88,7 @@ class EditController(QObject):
         viewer.scanner.finished.connect(self._on_scan_finished)
         viewer.options.changed.connect(self._on_option)
         viewer.refine_changed.connect(self._follow.start)  # the shown image's ships, stored again
+        viewer.prediction_shown.connect(self._on_prediction_shown)
 
     @property
     def can_edit(self) -> bool:
@@ -217,6 +218,14 @@ class EditController(QObject):
                 self._save_view_state()
         self.state_changed.emit()
         self.review_changed.emit()
+
+    def _on_prediction_shown(self, index: int) -> None:
+        """The image on screen's prediction is labelled (shown again, a new map, the other outlines): its
+        stored prediction, and an annotation nobody has touched, follow what is shown. A prediction stored
+        while another mode or threshold was in force would otherwise seed an annotation that differs from
+        the ships on screen."""
+        if index == self.viewer.current.index and self.located is not None:
+            self._follow.start()
 
     def _on_doc_change(self, change: DocChange) -> None:
         doc = self.doc

@@ -158,3 +158,39 @@ def test_the_list_counts_the_refined_ships_when_the_map_comes_before_the_pixels(
     assert expected is not None and len(expected) == refined
     qtbot.waitUntil(lambda: edit.workspace.prediction(scene) is not None, timeout=10_000)
     qtbot.waitUntil(lambda: edit.workspace.prediction(scene).rles == expected, timeout=10_000)
+
+
+def test_an_untouched_annotation_follows_the_outlines_shown_after_a_toggle(
+    qtbot, make_window, tmp_path: Path
+) -> None:
+    """Images predicted ahead while refinement was on are shown after it is turned off (and the other way
+    round): their untouched annotations are the ships on screen, so Take or an export never meet a second,
+    slightly different copy of a ship."""
+    from resources import samples_dir
+    from shipviewer.viewer.current_image import ANNOTATION, PREDICTION
+
+    names = [SHIPS, "63bd1be1f.jpg", "65355d61b.jpg"]
+    window, folder = open_folder(qtbot, make_window, tmp_path, [samples_dir() / n for n in names])
+    c = window.controller
+    current = c.current
+    action = window.actions_["refine_outlines"]
+
+    def annotation_is_the_prediction() -> None:
+        shown, annotation = current.labels[PREDICTION], current.labels[ANNOTATION]
+        assert shown is not None and annotation is not None and not current.refine_pending
+        assert np.array_equal(shown > 0, annotation > 0)
+
+    qtbot.waitUntil(annotation_is_the_prediction, timeout=10_000)
+    workspace = window.edit.workspace
+    qtbot.waitUntil(lambda: all(workspace.prediction(n) is not None for n in names), timeout=30_000)
+    action.trigger()  # off
+    assert "refinement off" in window.status.currentMessage()
+    for name in names[1:]:  # predicted ahead with refinement on
+        c.show_index(c.catalog.index_of(str(folder / name)))
+        wait_for_current(qtbot, window, name, timeout=30_000)
+        qtbot.waitUntil(annotation_is_the_prediction, timeout=10_000)
+    action.trigger()  # on again
+    assert "redrawn from the image" in window.status.currentMessage()
+    c.show_index(c.catalog.index_of(str(folder / SHIPS)))  # stored while it was off
+    wait_for_current(qtbot, window, SHIPS, timeout=30_000)
+    qtbot.waitUntil(annotation_is_the_prediction, timeout=10_000)
