@@ -18,9 +18,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from shipviewer._qt.folder_scan import FolderScanner
 from shipviewer._qt.prediction import AHEAD, CURRENT, Predictor
 from shipviewer._qt.thumbnails import ThumbnailLoader
-from shipviewer._qt.workers import PredictFailure, PredictResult, TaskRunner, describe_error
+from shipviewer._qt.workers import PredictFailure, PredictResult, TaskRunner, describe_error, image_pixels
 from shipviewer.airbus.annotations import CsvError, ReadResult, read_csv
-from shipviewer.airbus.images import read_image
 from shipviewer.model.inference import InferenceSession
 from shipviewer.model.lru import ByteLRU
 from shipviewer.model.prob_cache import ProbabilityCache, image_key, quantize
@@ -227,9 +226,7 @@ class ViewerController(QObject):
         self._predict_ahead(index)
 
     def _read(self, path: str) -> np.ndarray:
-        rgb = read_image(path)
-        self.images.put(image_key(path, ""), rgb)
-        return rgb
+        return image_pixels(self.images, path)
 
     def _on_image(self, index: int, path: str, rgb: np.ndarray) -> None:
         if index != self.current.index or path != self.current.path:

@@ -22,11 +22,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from shipviewer._qt.controller import ViewerController
 from shipviewer._qt.session_loader import SessionLoader
-from shipviewer._qt.workers import PredictResult, describe_error
-from shipviewer.airbus.images import read_image
+from shipviewer._qt.workers import PredictResult, describe_error, image_pixels
 from shipviewer.edits import AnnotationDoc, DocChange, EditError, next_brush_size
 from shipviewer.model.postprocess import probability_to_ships
-from shipviewer.model.prob_cache import dequantize, image_key
+from shipviewer.model.prob_cache import dequantize
 from shipviewer.session import ExportPlan, ImportReport, ViewState, Workspace
 from shipviewer.session.group import Located
 from shipviewer.session.review import ORDERS, uncertainty
@@ -624,12 +623,7 @@ class EditController(QObject):
         current = self.viewer.current
         if current.rgb is not None and current.path == path:
             return current.rgb
-        key = image_key(path, "")
-        rgb = self.viewer.images.get(key)
-        if rgb is None:
-            rgb = read_image(path)
-            self.viewer.images.put(key, rgb)
-        return rgb
+        return image_pixels(self.viewer.images, path)
 
     # --- CSV ---------------------------------------------------------------------------------------------
     def load_truth(self, path: str) -> None:

@@ -211,6 +211,17 @@ class PredictFailure:
     model_error: bool
 
 
+def image_pixels(images: ByteLRU[str, np.ndarray], path: str) -> np.ndarray:
+    """An image's pixels from the image cache, else read from its file and kept there (any thread: the
+    cache locks)."""
+    key = image_key(path, "")
+    rgb = images.get(key)
+    if rgb is None:
+        rgb = read_image(path)
+        images.put(key, rgb)
+    return rgb
+
+
 class InferenceThread(QThread):
     """Takes jobs from a :class:`WorkQueue` one at a time: cached map, or read image → model → cache.
 
@@ -248,11 +259,7 @@ class InferenceThread(QThread):
             ms = None
             ship = self.ship_probabilities.get(key)
             if levels is None:
-                image_id = image_key(job.path, "")
-                rgb = self.images.get(image_id)
-                if rgb is None:
-                    rgb = read_image(job.path)
-                    self.images.put(image_id, rgb)
+                rgb = image_pixels(self.images, job.path)
                 start = time.perf_counter()
                 # Gated: an image the model's ship/no-ship output rejects gets an empty map and costs only
                 # the encoder (see InferenceSession.analyse); a model without the gate passes every image.
@@ -266,16 +273,11 @@ class InferenceThread(QThread):
             threshold, min_size = self.params
             ships: tuple[str, ...] | None = None
             if job.session.refine:  # the outlines come from the pixels, here rather than in the window
-                image_id = image_key(job.path, "")
-                rgb = self.images.get(image_id)
-                if rgb is None:
-                    rgb = read_image(job.path)
-                    self.images.put(image_id, rgb)
                 meta = job.session.metadata
                 ships = tuple(
                     refined_ships(
                         levels,
-                        rgb,
+                        image_pixels(self.images, job.path),
                         threshold,
                         min_size,
                         split_touching=meta.split_touching,
