@@ -125,31 +125,28 @@ class CurrentImage:
         self._quick = False
         if self.levels is None:
             return 0
-        known = self._known.get((threshold, min_size)) if self.refine else None
-        if known is not None:  # made before, or by a worker: with or without the pixels here yet
-            labels, count = labels_from_rles(known, self.levels.shape), len(known)
-        elif self.refine and self.rgb is not None and self.rgb.shape[:2] == self.levels.shape:
-            ships = None
-            if not quick:
-                ships = refined_ships(
-                    self.levels,
-                    self.rgb,
-                    threshold,
-                    min_size,
-                    split_touching=self.split_touching,
-                    seam=self.seam,
-                    cache=self._outlines,
-                )
-                self._known[(threshold, min_size)] = ships
-                if sum(mask.nbytes for mask in self._outlines.values()) > OUTLINE_CACHE_BYTES:
-                    self._outlines = {}  # many slider stops on a large image: start again
-            if ships is not None:
-                labels, count = labels_from_rles(ships, self.levels.shape), len(ships)
-            else:
-                labels, count = labels_from_levels(self.levels, threshold, min_size)
-                self._quick = True
+        # Made before, or by a worker, they serve with or without the pixels here yet.
+        ships = self._known.get((threshold, min_size)) if self.refine else None
+        can_refine = self.refine and self.rgb is not None and self.rgb.shape[:2] == self.levels.shape
+        if ships is None and can_refine and not quick:
+            assert self.rgb is not None
+            ships = refined_ships(
+                self.levels,
+                self.rgb,
+                threshold,
+                min_size,
+                split_touching=self.split_touching,
+                seam=self.seam,
+                cache=self._outlines,
+            )
+            self._known[(threshold, min_size)] = ships
+            if sum(mask.nbytes for mask in self._outlines.values()) > OUTLINE_CACHE_BYTES:
+                self._outlines = {}  # many slider stops on a large image: start again
+        if ships is not None:
+            labels, count = labels_from_rles(ships, self.levels.shape), len(ships)
         else:
             labels, count = labels_from_levels(self.levels, threshold, min_size)
+            self._quick = can_refine  # a quick re-threshold: the outlines come later
         self._set_layer(PREDICTION, labels, count)
         return count
 
