@@ -114,24 +114,17 @@ def refine_outlines(
 
 
 def _boxes(labels: np.ndarray, n: int) -> dict[int, tuple[int, int, int, int]]:
-    """(y0, y1, x0, x1) of each label present."""
-    import cv2
-
-    boxes: dict[int, tuple[int, int, int, int]] = {}
-    # One pass over the image for all labels: the bounding rectangle of each label's points.
+    """(y0, y1, x0, x1) of each label present, from one pass over the ship pixels."""
     ys, xs = np.nonzero(labels)
     values = labels[ys, xs]
-    order = np.argsort(values, kind="stable")
-    values, ys, xs = values[order], ys[order], xs[order]
-    starts = np.searchsorted(values, np.arange(1, n))
-    ends = np.searchsorted(values, np.arange(1, n), side="right")
-    for label, (a, b) in enumerate(zip(starts.tolist(), ends.tolist()), start=1):
-        if a == b:
-            continue
-        points = np.stack([xs[a:b], ys[a:b]], axis=1).astype(np.int32)
-        x, y, w, h = cv2.boundingRect(points)
-        boxes[label] = (y, y + h, x, x + w)
-    return boxes
+    y0, x0 = np.full(n, labels.shape[0]), np.full(n, labels.shape[1])
+    y1, x1 = np.zeros(n, np.intp), np.zeros(n, np.intp)
+    np.minimum.at(y0, values, ys)
+    np.minimum.at(x0, values, xs)
+    np.maximum.at(y1, values, ys + 1)
+    np.maximum.at(x1, values, xs + 1)
+    present = np.flatnonzero(y1[1:] > 0) + 1
+    return {int(k): (int(y0[k]), int(y1[k]), int(x0[k]), int(x1[k])) for k in present}
 
 
 def _overlapping_most(ship: np.ndarray, blob: np.ndarray) -> np.ndarray:
