@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import keras
 
+from .config import BACKENDS
+
 __all__ = ["LocalCluster", "backend_devices", "backend_version"]
 
 
@@ -75,8 +77,7 @@ def backend_devices() -> str:
 
 def backend_version() -> str:
     """The version of the framework behind the current backend."""
-    backend = keras.backend.backend()
-    name = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
-    if name is None:
+    backend = keras.backend.backend()  # named after its package
+    if backend not in BACKENDS:
         return "unknown"
-    return str(getattr(importlib.import_module(name), "__version__", "unknown"))
+    return str(getattr(importlib.import_module(backend), "__version__", "unknown"))

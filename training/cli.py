@@ -54,7 +54,7 @@ def _defaults() -> Any:
 # --- train --------------------------------------------------------------------------------------------
 def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``train`` to a parser's subcommands."""
-    from .config import LOSS_NAMES, STRATEGY_NAMES
+    from .config import BACKENDS, LOSS_NAMES, STRATEGY_NAMES
 
     d = _defaults()
     p = subparsers.add_parser(
@@ -196,7 +196,7 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--backend",
-        choices=["tensorflow", "jax", "torch"],
+        choices=BACKENDS,
         help="the Keras backend to train on (default tensorflow: tf.data input, tf.distribute). jax or "
         "torch: NumPy batches from Keras worker threads, on that framework's GPU if it sees one (install "
         "jax[cuda12] or a CUDA torch yourself); the .keras files work with any backend",

@@ -21,26 +21,15 @@ def _quiet_tensorflow() -> None:
 
 # --- train --------------------------------------------------------------------------------------------
 def _choose_backend(backend: str) -> None:
-    """Keras picks its backend once, when it is first imported: set it before (KERAS_BACKEND)."""
-    import sys
-
+    """Keras picks its backend once, when it is first imported: set it before (KERAS_BACKEND). Where Keras
+    runs already, :func:`training.train.train` refuses a run on another backend."""
     from .errors import ConfigError
 
-    if "keras" in sys.modules:
-        import keras
-
-        if keras.backend.backend() != backend:
-            raise ConfigError(
-                f"Keras is already running on {keras.backend.backend()} in this process; "
-                f"train on {backend} from a new process (`shipviewer train --backend {backend}`)"
-            )
-        return
     if backend != "tensorflow":
         import importlib.util
 
-        module = {"jax": "jax", "torch": "torch"}[backend]
-        if importlib.util.find_spec(module) is None:
-            raise ConfigError(f"--backend {backend}: {module} is not installed (pip install {module})")
+        if importlib.util.find_spec(backend) is None:  # the backend is named after its package
+            raise ConfigError(f"--backend {backend}: {backend} is not installed (pip install {backend})")
     os.environ["KERAS_BACKEND"] = backend
 
 
