@@ -19,7 +19,7 @@ from __future__ import annotations
 from shipviewer.edits._core import EditError, label_box, label_boxes
 from shipviewer.edits.accept import ship_near, take_ship
 from shipviewer.edits.brush import BRUSH_STEPS, brush_footprint, erase_segment, next_brush_size, paint_segment
-from shipviewer.edits.click_segment import Click, SegmentOptions, click_segment, segment_clicks
+from shipviewer.edits.click_segment import Click, SegmentOptions, click_segment, fit_click, segment_clicks
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.encoding import encode_in_box
 from shipviewer.edits.fill import bucket_fill, fill_holes, holes_of
@@ -65,6 +65,7 @@ __all__ = [
     "erase_segment",
     "fill_holes",
     "find_seeds",
+    "fit_click",
     "grow",
     "holes_of",
     "label_at",

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from shipviewer.edits._core import EditError
-from shipviewer.edits.click_segment import DEFAULT_OPTIONS, Click, PriorCache, Region, SegmentOptions
+from shipviewer.edits.click_segment import (
+    DEFAULT_OPTIONS,
+    Click,
+    PriorCache,
+    Region,
+    SegmentOptions,
+    fit_click,
+)
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.undo import Box, UndoItem
 
@@ -94,6 +101,8 @@ class ClickSession:
         Raises :class:`~shipviewer.edits.EditError` (the click is then not kept) when nothing can be
         found there.
         """
+        if click is not None:
+            click = fit_click(self.doc.labels, self.label, click, options)
         clicks = self.clicks + ((click,) if click is not None else ())
         new_box = box if box is not None else self.box
         if clicks == self.clicks and new_box == self.box:
@@ -117,6 +126,7 @@ class ClickSession:
                 options=options,
                 cache=self._priors,
                 force=force,
+                local=click is not None and box is None and self.ship_box() is not None,
             )
         except EditError:
             self._refused = click

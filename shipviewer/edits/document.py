@@ -349,8 +349,10 @@ class AnnotationDoc:
         options: SegmentOptions = DEFAULT_OPTIONS,
         cache: PriorCache | None = None,
         force: bool = False,
+        local: bool = False,
     ) -> DocChange | None:
-        """Make ship ``label`` (a new ship when None) what the clicks so far describe: one undo step."""
+        """Make ship ``label`` (a new ship when None) what the clicks so far describe: one undo step
+        (``local``: only where the last click is; see :func:`.click_segment.click_segment`)."""
         label = self._next if label is None else label
         return self.apply(
             "click",
@@ -364,6 +366,7 @@ class AnnotationDoc:
             options=options,
             cache=cache,
             force=force,
+            local=local,
         )
 
     # --- history --------------------------------------------------------------------------------

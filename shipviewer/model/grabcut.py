@@ -12,12 +12,12 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["close_and_fill", "grabcut_crop", "push_rim"]
+__all__ = ["close_and_fill", "grabcut_crop", "push_rim", "rim_alpha"]
 
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
 
-Dot = tuple[float, float, int]  # (x, y, GC_* value) in crop coordinates: a hard constraint
+Dot = tuple[float, float, int, int]  # (x, y, GC_* value, radius) in crop coordinates: a hard constraint
 
 
 def grabcut_crop(
@@ -27,14 +27,13 @@ def grabcut_crop(
     side: int,
     iterations: int,
     dots: Sequence[Dot] = (),
-    dot_radius: int = 2,
 ) -> np.ndarray | None:
     """``cv2.grabCut`` on ``crop`` from ``trimap`` (GC_* values, the crop's shape), run on the crop shrunk
     to ``side`` pixels at most; the ship pixels at full size (bool), or None when there is nothing to cut.
 
-    ``dots`` are drawn into the shrunk trimap as discs of ``dot_radius`` (scaled, at least 1 px), so a
-    click's constraint survives the shrinking. The crop's border is sea, and the trimap's hard labels
-    hold at full size whatever the shrunk cut said.
+    ``dots`` are drawn into the shrunk trimap as discs of their radius (scaled, at least 1 px once the
+    radius is), so a click's constraint survives the shrinking. The crop's border is sea, and the
+    trimap's hard labels hold at full size whatever the shrunk cut said.
     """
     crop = np.ascontiguousarray(crop)
     h, w = trimap.shape
@@ -45,8 +44,8 @@ def grabcut_crop(
         small = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
     else:
         small = trimap.copy()
-    radius = max(1, round(dot_radius * scale))
-    for x, y, value in dots:
+    for x, y, value, dot_radius in dots:
+        radius = max(min(dot_radius, 1), round(dot_radius * scale))
         cx, cy = int((x + 0.5) * scale), int((y + 0.5) * scale)
         if 0 <= cx < small.shape[1] and 0 <= cy < small.shape[0]:
             cv2.circle(small, (cx, cy), radius, int(value), -1)
@@ -82,19 +81,15 @@ def close_and_fill(mask: np.ndarray, radius: int) -> np.ndarray:
     return blobs[1:-1, 1:-1] != blobs[0, 0]
 
 
-def push_rim(crop: np.ndarray, ship: np.ndarray, alpha_min: float, allowed: np.ndarray) -> np.ndarray:
-    """``ship`` plus the pixels just outside it (and ``allowed``) whose colour lies at least ``alpha_min``
-    of the way from the local sea colour to the local ship colour: the anti-aliased rim of the hull
-    (masks are drawn generously around the hull, as the Airbus polygons are)."""
+def rim_alpha(crop: np.ndarray, ship: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How far each pixel's colour lies from the local sea colour towards the local ship colour (0 sea,
+    1 hull; 7×7 means around ``ship``), and where that is defined (both colours near, and apart)."""
     colour = crop.astype(np.float32)
     mask8 = ship.view(np.uint8)
     core = cv2.erode(mask8, _SQUARE3).astype(np.float32)
     if not core.any():
         core = mask8.astype(np.float32)
     sea = 1.0 - cv2.dilate(mask8, _SQUARE5).astype(np.float32)
-    ring = (cv2.dilate(mask8, _SQUARE3) > 0) & ~ship & allowed
-    if not ring.any():
-        return ship
 
     def local_mean(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total = cv2.blur(weight, (7, 7), borderType=cv2.BORDER_REFLECT)
@@ -106,5 +101,15 @@ def push_rim(crop: np.ndarray, ship: np.ndarray, alpha_min: float, allowed: np.n
     d = hull - water
     den = (d * d).sum(axis=2)
     alpha = ((colour - water) * d).sum(axis=2) / (den + 1e-6)
-    add = ring & (hull_w > 1e-3) & (water_w > 1e-3) & (den > 100.0) & (alpha >= alpha_min)
-    return ship | add
+    return alpha, (hull_w > 1e-3) & (water_w > 1e-3) & (den > 100.0)
+
+
+def push_rim(crop: np.ndarray, ship: np.ndarray, alpha_min: float, allowed: np.ndarray) -> np.ndarray:
+    """``ship`` plus the pixels just outside it (and ``allowed``) whose colour lies at least ``alpha_min``
+    of the way from the local sea colour to the local ship colour: the anti-aliased rim of the hull
+    (masks are drawn generously around the hull, as the Airbus polygons are)."""
+    ring = (cv2.dilate(ship.view(np.uint8), _SQUARE3) > 0) & ~ship & allowed
+    if not ring.any():
+        return ship
+    alpha, defined = rim_alpha(crop, ship)
+    return ship | (ring & defined & (alpha >= alpha_min))

@@ -21,6 +21,7 @@ from shipviewer.edits import (
     check_outline,
     click_segment,
     find_seeds,
+    fit_click,
     polygon_add,
     polygon_cut,
     segment_clicks,
@@ -105,6 +106,80 @@ def test_a_negative_click_on_the_rim_takes_the_rim_not_half_the_hull() -> None:
     assert iou(after, truth) >= iou(first, truth)
     assert (after & truth).sum() >= 0.97 * (first & truth).sum()
     session.close()
+
+
+def _session_on(doc: AnnotationDoc, mask: np.ndarray) -> ClickSession:
+    """A click session on a ship that already has ``mask``'s pixels (as after a first click)."""
+    doc.labels[mask] = 1
+    fresh = AnnotationDoc(doc.labels.copy())
+    return ClickSession.on_ship(fresh, 1)
+
+
+def test_fit_click_narrows_a_click_next_to_the_outline() -> None:
+    labels = blank()
+    labels[40:57, 30:81] = 1
+    # Just outside the ship (1 px off its top row) and just inside it: certain only of their own pixel.
+    assert fit_click(labels, 1, Click(55, 39)).radius == 0
+    assert fit_click(labels, 1, Click(55, 40, positive=False)).radius == 0
+    assert fit_click(labels, 1, Click(55, 38)).radius == 1
+    # Deep in an error (far from the ship, or deep inside it for a negative click): the usual radius.
+    assert fit_click(labels, 1, Click(55, 37)).radius is None
+    assert fit_click(labels, 1, Click(55, 48, positive=False)).radius is None
+    # A new ship (no pixels yet) and a click outside the image are left as they are.
+    assert fit_click(blank(), 1, Click(55, 39)).radius is None
+    assert fit_click(labels, 1, Click(-3, 39)) == Click(-3, 39)
+
+
+def test_a_correction_changes_the_ship_only_where_it_was_clicked() -> None:
+    """A negative click on one spill removes that spill and nothing else: the rerun of the segmentation
+    moves the outline elsewhere too, and two such clicks would undo each other."""
+    image = sea()
+    truth = hull(image, SHIP, (220, 220, 214))
+    prob = blurred_map(truth)
+    doc = AnnotationDoc.empty((H, W))
+    spill_left = np.zeros((H, W), bool)
+    spill_left[44:53, 22:30] = True  # sea off the stern
+    spill_right = np.zeros((H, W), bool)
+    spill_right[60:64, 50:62] = True  # sea under the hull, far from the click
+    session = _session_on(doc, truth | spill_left | spill_right)
+    before = session.doc.labels == 1
+    session.add(image, Click(25, 48, positive=False), probability=prob)
+    after = session.doc.labels == 1
+    assert not (after & ~before).any(), "a negative click added pixels"
+    assert not (after & spill_left).sum() > 0.2 * spill_left.sum()
+    assert (after & spill_right).sum() == spill_right.sum(), "a far part of the ship changed"
+    assert (after & truth).sum() >= 0.97 * truth.sum()
+    # A positive click only adds, and only around itself.
+    short = truth.copy()
+    short[:, 70:] = False  # the bow is missing
+    session = _session_on(AnnotationDoc.empty((H, W)), short | spill_right)
+    session.add(image, Click(82, 48), probability=prob)
+    grown = session.doc.labels == 1
+    assert grown[short | spill_right].all(), "a positive click removed pixels"
+    assert (grown & truth).sum() >= 0.95 * truth.sum()
+    assert iou(grown & ~spill_right, truth) >= 0.85
+
+
+def test_a_click_next_to_the_outline_moves_that_stretch_of_it() -> None:
+    """The mask is one row short along the hull's top: a click on that row takes the row (the pixels of
+    the hull's colour along it), not the sea above it."""
+    image = sea()
+    truth = hull(image, [(30, 40), (80, 40), (80, 56), (30, 56)], (220, 220, 214))
+    short = truth.copy()
+    short[40] = False
+    session = _session_on(AnnotationDoc.empty((H, W)), short)
+    session.add(image, Click(55, 40), probability=None)
+    after = session.doc.labels == 1
+    assert session.clicks[-1].radius == 0
+    assert after[40, 30:81].all(), "the missing row"
+    assert not after[:40].any(), "the sea above the hull"
+    assert iou(after, truth) >= 0.97
+    # A click just past the end of a mask that stops short of the bow pulls the end out to the bow.
+    session = _session_on(AnnotationDoc.empty((H, W)), truth & ~(np.arange(W) >= 78)[None, :])
+    session.add(image, Click(79, 48), probability=None)
+    grown = session.doc.labels == 1
+    assert grown[41:56, 78:81].all()
+    assert not grown[:, 82:].any()
 
 
 def test_closing_grabcuts_answer_fits_patterned_hulls_better() -> None:
