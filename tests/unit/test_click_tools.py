@@ -182,6 +182,22 @@ def test_a_click_next_to_the_outline_moves_that_stretch_of_it() -> None:
     assert not grown[:, 82:].any()
 
 
+def test_a_not_this_on_a_strip_of_sea_along_the_hull_takes_the_whole_strip() -> None:
+    """The mask runs one row of sea too high along a long hull: one negative click on that row takes
+    the row off from end to end (the stretch of outline as sea-like as the click), and nothing of the
+    hull."""
+    image = sea()
+    truth = hull(image, [(8, 40), (120, 40), (120, 52), (8, 52)], (220, 220, 214))
+    spill = np.zeros((H, W), bool)
+    spill[39, 8:121] = True
+    session = _session_on(AnnotationDoc.empty((H, W)), truth | spill)
+    session.add(image, Click(64, 39, positive=False), probability=None)
+    after = session.doc.labels == 1
+    assert session.clicks[-1].radius == 0
+    assert not (after & spill).any(), "the strip of sea"
+    assert after[truth].all(), "a hull pixel went with it"
+
+
 def test_closing_grabcuts_answer_fits_patterned_hulls_better() -> None:
     """Container stacks and hatch covers break GrabCut's answer at their edges; closing it (the
     default ``close=2``) fits synthetic container ships and bulk carriers better than not."""
