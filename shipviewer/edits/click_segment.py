@@ -20,12 +20,7 @@ here". Every click reruns the whole segmentation with all clicks so far as const
 
 A click on a ship that already has pixels is a *correction* (``local`` in :func:`click_segment`, which
 :class:`~shipviewer.edits.click_session.ClickSession` sets): the whole segmentation is rerun with every
-click, but the ship only changes where the click is — a positive click only adds, a negative one only
-takes away, and only the part of the change that touches the click. A rerun otherwise moves the
-outline elsewhere too, and a labeller's next click undoes the last one (the simulated labeller of
-``benchmarks/bench_clicks.py`` went round such loops until its 20 clicks were spent). A click on a thin
-strip next to the outline is certain only of its own pixel (:func:`fit_click`), and moves that stretch
-of the outline out to it (or in), where the colour along it is as hull-like as at the click.
+click, but the ship only changes where the click is (:mod:`.click_corrections`).
 
 Everything happens in windows around the clicks, so a click costs the same on 768² and 16k² images.
 """
@@ -33,14 +28,23 @@ Everything happens in windows around the clicks, so a click costs the same on 76
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from shipviewer.edits._core import EditError, check_label, check_labels, label_box, write_where
+from shipviewer.edits.click_corrections import correction, fit_click
+from shipviewer.edits.click_types import (
+    DEFAULT_OPTIONS,
+    FALLBACKS,
+    Click,
+    PriorCache,
+    Region,
+    SegmentOptions,
+)
+from shipviewer.edits.click_types import inside as _inside
 from shipviewer.edits.undo import Atom, Box
-from shipviewer.model.grabcut import close_and_fill, grabcut_crop, push_rim, rim_alpha
+from shipviewer.model.grabcut import close_and_fill, grabcut_crop, push_rim
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -54,63 +58,9 @@ __all__ = [
     "segment_clicks",
 ]
 
-FALLBACKS = ("grabcut", "flood")
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
 _EDGE_FACTOR = 2.0  # see _along_an_edge
-
-
-@dataclass(frozen=True)
-class Click:
-    """A click at image point (x, y) (pixel centres at integers); ``positive``: "this is ship".
-
-    ``radius``: how far around it the click is certain (None: ``SegmentOptions.click_radius``, and the
-    pixels of its own colour nearby); :func:`fit_click` narrows it for a click next to the outline.
-    """
-
-    x: float
-    y: float
-    positive: bool = True
-    radius: int | None = None
-
-    @property
-    def pixel(self) -> tuple[int, int]:
-        return round(self.x), round(self.y)
-
-
-@dataclass(frozen=True)
-class SegmentOptions:
-    """Knobs of :func:`segment_clicks` (the defaults are what ``benchmarks/bench_clicks.py`` measured)."""
-
-    min_probability: float = 0.25  # below this at a click, the model "has nothing there"
-    relative_floor: float = 0.5  # the model prior reaches down to this share of the click's probability
-    absolute_floor: float = 0.15
-    model_reach: int = 256  # the model prior is looked for this far from the click (pixels)
-    fallback: str = "grabcut"  # without the model: "grabcut" or "flood"
-    max_side: int = 96  # GrabCut works on the window shrunk to this many pixels at most
-    iterations: int = 3
-    margin: float = 0.3  # window = prior's box widened by this share of its size...
-    min_margin: int = 10  # ...and at least this many pixels
-    click_radius: int = 2  # radius of a click's hard constraint (pixels at full size)...
-    click_reach: int = 12  # ...widened to the pixels of the click's own colour this close to it
-    click_tolerance: int = 5  # (Lab units per channel)
-    rim_alpha: float = 0.3  # 0 turns the rim step off
-    close: int = 2  # GrabCut's answer closed with a disc of this radius, holes filled (0: off)
-    nudge_reach: int = 64  # a click next to the outline moves it at most this far along (pixels; 0: off)
-    # A negative click on a ship takes pixels at most this many times its depth in the spill (its
-    # distance to the outline) + 8 px away, so a rerun cannot drop a whole hull (0: no limit).
-    correction_reach: float = 8.0
-
-    def __post_init__(self) -> None:
-        if self.fallback not in FALLBACKS:
-            raise ValueError(f"fallback must be one of {FALLBACKS}, got {self.fallback!r}")
-        if self.max_side < 16:
-            raise ValueError(f"max_side must be at least 16, got {self.max_side}")
-
-
-DEFAULT_OPTIONS = SegmentOptions()
-Region = tuple[Box, np.ndarray]  # a box and a bool mask of its shape
-PriorCache = dict[tuple[int, int, bool, SegmentOptions], Region | None]  # (x, y, with a map, options)
 
 
 # --- priors ----------------------------------------------------------------------------------------------
@@ -365,11 +315,6 @@ def _along_an_edge(lab: np.ndarray, ship: np.ndarray, lines: np.ndarray, factor:
 
 
 # --- the tool --------------------------------------------------------------------------------------------
-def _inside(click: Click, shape: Sequence[int]) -> bool:
-    x, y = click.pixel
-    return 0 <= x < int(shape[1]) and 0 <= y < int(shape[0])
-
-
 def segment_clicks(
     image: np.ndarray,
     clicks: Sequence[Click],
@@ -589,151 +534,20 @@ def click_segment(
     window, ship = found
     area = window.union(old_box)
     last = clicks[-1] if clicks else None
-    correction = last if local and old_box is not None and last is not None else None
-    if correction is not None and _inside(correction, labels.shape):
-        area = area.union(_around(*correction.pixel, options.nudge_reach + 1, labels.shape))
-    else:
-        correction = None
+    fix = last if local and old_box is not None and last is not None and _inside(last, labels.shape) else None
+    if fix is not None:
+        area = area.union(_around(*fix.pixel, options.nudge_reach + 1, labels.shape))
     region = labels[area.slices]
     new_mask = np.zeros(region.shape, bool)
     _paste(new_mask, area, window, ship, True)
     old = region == label
     free = (region == 0) | old
     target = (old != new_mask) & free
-    if correction is not None:
-        target = _correct(image[area.slices], old, new_mask, free, area, correction, clicks[:-1], options)
+    if fix is not None:
+        target = correction(image[area.slices], old, new_mask, free, area, fix, clicks[:-1], options)
         new_mask = old != target
     values = np.where(new_mask, label, 0).astype(np.int32)
     return write_where(labels, area, target, values[target])
-
-
-def _correct(
-    crop: np.ndarray,
-    old: np.ndarray,
-    new: np.ndarray,
-    free: np.ndarray,
-    area: Box,
-    click: Click,
-    earlier: Sequence[Click],
-    options: SegmentOptions,
-) -> np.ndarray:
-    """The pixels of frame ``area`` that a correction ``click`` flips on a ship that was ``old`` and that
-    the rerun segmentation makes ``new``: what the rerun added (a positive click) or took away (a
-    negative one) where it touches the click, a negative click's within ``correction_reach``, and the
-    stretch of outline a click next to it moves (:func:`_nudge`)."""
-    x, y = click.pixel[0] - area.x0, click.pixel[1] - area.y0
-    change = (old != new) & free
-    target = _local_change(change & (new if click.positive else old), x, y)
-    if options.correction_reach > 0 and not click.positive:
-        depth = _distance_to(old, x, y)
-        target &= _within(options.correction_reach * depth + 8, x, y, target.shape)
-    if click.radius is not None and options.nudge_reach > 0:
-        others = [
-            (c.pixel[0] - area.x0, c.pixel[1] - area.y0) for c in earlier if c.positive != click.positive
-        ]
-        target |= _nudge(crop, old, free, x, y, click, options.nudge_reach, others)
-    return target
-
-
-def fit_click(
-    labels: np.ndarray, label: int, click: Click, options: SegmentOptions = DEFAULT_OPTIONS
-) -> Click:
-    """``click`` with the radius it can be sure of on ship ``label`` as it is now: a click on a strip
-    next to the outline (a positive one just outside the ship, a negative one just inside) is certain
-    only up to about the strip's half-width, its distance to the outline; elsewhere it keeps
-    ``options.click_radius``."""
-    x, y = click.pixel
-    if not _inside(click, labels.shape):
-        return click
-    reach = options.click_radius + 1
-    part = labels[max(y - reach, 0) : y + reach + 1, max(x - reach, 0) : x + reach + 1] == label
-    other = part if click.positive else ~part
-    if not other.any():
-        return click
-    ys, xs = np.nonzero(other)
-    cy, cx = y - max(y - reach, 0), x - max(x - reach, 0)
-    distance = float(np.sqrt(((ys - cy) ** 2 + (xs - cx) ** 2).min()))
-    radius = max(int(distance) - 1, 0)
-    return click if radius >= options.click_radius else Click(click.x, click.y, click.positive, radius)
-
-
-def _nudge(
-    crop: np.ndarray,
-    ship: np.ndarray,
-    free: np.ndarray,
-    x: int,
-    y: int,
-    click: Click,
-    reach: int,
-    others: Sequence[tuple[int, int]],
-) -> np.ndarray:
-    """The pixels that move the outline out to a positive click just outside it (in to a negative one
-    just inside): the strip along the outline, as deep as the click, whose colour is as hull-like as at
-    the click (as sea-like, for a negative one) — the clicked pixel's rim alpha, how far its colour lies
-    from the local sea's to the local hull's, becomes the threshold — and only the stretch of it that
-    runs on from the click, at most ``reach`` pixels away. A click on such a strip says the strip is ship
-    (sea), and it runs along the hull, not round the click: on ``synth --seed 7`` the labeller's last
-    clicks were mostly on a one-pixel band of rim down a whole side. ``crop`` is the image under
-    ``ship``'s frame; ``free`` are the pixels the ship may take; ``others`` the earlier clicks of the
-    other kind (in the frame's coordinates), whose alpha bounds the threshold: what one said is sea
-    stays sea."""
-    distance = (click.radius or 0) + 1
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * distance + 1, 2 * distance + 1))
-    pad = distance + 1
-    padded = np.pad(ship, pad).view(np.uint8)
-    if click.positive:
-        band = (cv2.dilate(padded, disc)[pad:-pad, pad:-pad] > 0) & ~ship & free
-    else:
-        band = ship & ~(cv2.erode(padded, disc)[pad:-pad, pad:-pad] > 0)
-    near = np.zeros(ship.shape, np.uint8)
-    cv2.circle(near, (x, y), reach, 1, -1)
-    band &= near.view(bool)
-    if not band.any():
-        return band
-    alpha, defined = rim_alpha(crop, ship)
-    if not defined[y, x]:
-        return np.zeros_like(band)
-    at_click = float(alpha[y, x])
-    h, w = ship.shape
-    against = [
-        float(alpha[cy, cx])
-        for cx, cy in others
-        if 0 <= cx < w
-        and 0 <= cy < h
-        and defined[cy, cx]
-        and (cx - x) ** 2 + (cy - y) ** 2 <= 4 * reach * reach
-    ]
-    # Halfway from the click's alpha to the even mix: the sea's own noise does not break the strip.
-    if click.positive:
-        like = alpha >= max([min(at_click, (at_click + 0.5) / 2), *[a + 1e-3 for a in against]])
-    else:
-        like = alpha <= min([max(at_click, (at_click + 0.5) / 2), *[a - 1e-3 for a in against]])
-    return _local_change(band & defined & like, x, y)
-
-
-def _distance_to(other: np.ndarray, x: int, y: int) -> float:
-    """How far pixel (x, y) lies from the nearest False pixel of ``other`` (the frame's edge counts)."""
-    padded = np.pad(other, 1).view(np.uint8)
-    return float(cv2.distanceTransform(padded, cv2.DIST_L2, 5)[y + 1, x + 1])
-
-
-def _within(radius: float, x: int, y: int, shape: Sequence[int]) -> np.ndarray:
-    """The disc of ``radius`` around (x, y) in a frame of ``shape``."""
-    near = np.zeros((int(shape[0]), int(shape[1])), np.uint8)
-    cv2.circle(near, (x, y), round(radius), 1, -1)
-    return near.view(bool)
-
-
-def _local_change(change: np.ndarray, x: int, y: int) -> np.ndarray:
-    """The parts of ``change`` (8-connected) that hold or touch pixel (x, y), or come within 2 px of it."""
-    n, parts = cv2.connectedComponents(change.view(np.uint8), connectivity=8)
-    if n <= 1:
-        return change
-    near = parts[max(y - 2, 0) : y + 3, max(x - 2, 0) : x + 3]
-    keep = np.zeros(n, bool)
-    keep[np.unique(near)] = True
-    keep[0] = False
-    return keep[parts]
 
 
 def _others(
