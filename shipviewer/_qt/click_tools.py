@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from shipviewer._qt.editing import USER_ERRORS, EditController, Point
-from shipviewer.edits import Box, Click, EditError
+from shipviewer.edits import Box, Click, EditError, ship_near
 from shipviewer.edits.click_segment import DEFAULT_OPTIONS, SegmentOptions
 from shipviewer.edits.click_session import ClickSession
 from shipviewer.edits.document import DocChange
@@ -83,6 +83,8 @@ class ClickTools(QObject):
         ):
             self.finish()
             session = None
+        if session is None and not under and positive:
+            under = ship_near(doc.labels, point, reach=2)  # a click just outside a ship corrects it
         if session is None:
             if under:
                 session = ClickSession.on_ship(doc, under, on_undo=self.markers_changed.emit)

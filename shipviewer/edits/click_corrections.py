@@ -35,14 +35,23 @@ def correction(
 ) -> np.ndarray:
     """The pixels of frame ``area`` that a correction ``click`` flips on a ship that was ``old`` and that
     the rerun segmentation makes ``new``: what the rerun added (a positive click) or took away (a
-    negative one) where it touches the click, a negative click's within ``correction_reach``, and the
-    stretch of outline a click next to it moves (:func:`_nudge`)."""
+    negative one) where it touches the click — a negative click's within ``correction_reach`` and not
+    within ``protect_share`` of the way to a positive click from that click —, and the stretch of
+    outline a click next to it moves (:func:`_nudge`)."""
     x, y = click.pixel[0] - area.x0, click.pixel[1] - area.y0
     change = (old != new) & free
     target = _local_change(change & (new if click.positive else old), x, y)
-    if options.correction_reach > 0 and not click.positive:
-        depth = _distance_to(old, x, y)
-        target &= _within(options.correction_reach * depth + 8, x, y, target.shape)
+    if not click.positive:
+        if options.correction_reach > 0:
+            depth = _distance_to(old, x, y)
+            target &= _within(options.correction_reach * depth + 8, x, y, target.shape)
+        # What lies near a "ship here" stays: the rerun after a "not this" on a hull moored alongside
+        # can keep little more than the pixels round the positive click, and take the rest of its hull.
+        for c in earlier:
+            if c.positive and options.protect_share > 0:
+                px, py = c.pixel[0] - area.x0, c.pixel[1] - area.y0
+                reach = options.protect_share * float(np.hypot(px - x, py - y))
+                target &= ~_within(reach, px, py, target.shape)
     if click.radius is not None and options.nudge_reach > 0:
         others = [
             (c.pixel[0] - area.x0, c.pixel[1] - area.y0) for c in earlier if c.positive != click.positive

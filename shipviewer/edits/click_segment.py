@@ -95,6 +95,13 @@ def _model_prior(probability: np.ndarray, x: int, y: int, options: SegmentOption
     return window, mask[1:-1, 1:-1].view(bool)
 
 
+def _disc_prior(x: int, y: int, shape: Sequence[int], radius: int = 3) -> Region:
+    """A small disc round (x, y): the start of last resort for a click that insists."""
+    window = _around(x, y, radius, shape)
+    ys, xs = np.mgrid[window.y0 : window.y1, window.x0 : window.x1]
+    return window, (xs - x) ** 2 + (ys - y) ** 2 <= radius * radius
+
+
 def _touches_inner_border(region: np.ndarray, inner: Box, window: Box) -> bool:
     """Whether the blob reaches the border of ``inner`` (in ``window`` coordinates) somewhere."""
     y0, y1, x0, x1 = inner.y0 - window.y0, inner.y1 - window.y0, inner.x0 - window.x0, inner.x1 - window.x0
@@ -368,6 +375,8 @@ def segment_clicks(
                 prior = guess(image, x, y, options)
             if prior is None and force:
                 prior = _grabcut_prior(image, x, y, options, min_contrast=0.0)
+            if prior is None and force:
+                prior = _disc_prior(x, y, image.shape[:2])  # insisting always gives GrabCut a start
             if cache is not None and (prior is not None or not force):
                 cache[key] = prior
         if prior is not None and prior[1].any():
@@ -412,12 +421,9 @@ def segment_clicks(
         inside = np.zeros(trimap.shape, bool)
         inside[box.y0 - window.y0 : box.y1 - window.y0, box.x0 - window.x0 : box.x1 - window.x0] = True
         if not priors:
-            # The model's ship in the box, else GrabCut's own start: the box is "probably ship".
-            model = None
-            if probability is not None:
-                level = int(options.relative_floor * 255)
-                model = inside & (_levels(probability, window) > level)
-            trimap[model if model is not None and model.any() else inside] = cv2.GC_PR_FGD
+            # GrabCut's own start: the box is "probably ship". (Only the model's blob in it was, but a
+            # box round boats at a pier then held a sliver of the pier's blob and gave a few pixels.)
+            trimap[inside] = cv2.GC_PR_FGD
         trimap[~inside] = cv2.GC_BGD
     seeds = np.zeros(trimap.shape, np.uint8)
     lab = cv2.cvtColor(
@@ -546,6 +552,11 @@ def click_segment(
     if fix is not None:
         target = correction(image[area.slices], old, new_mask, free, area, fix, clicks[:-1], options)
         new_mask = old != target
+        # A ship is one piece: what a correction cut off from every positive click goes to the sea.
+        whole = _keep_clicked(new_mask, clicks, area)
+        if whole.any():
+            target ^= new_mask & ~whole
+            new_mask = old != target
     values = np.where(new_mask, label, 0).astype(np.int32)
     return write_where(labels, area, target, values[target])
 

@@ -96,7 +96,8 @@ class ClickSession:
         probability: np.ndarray | None = None,
         options: SegmentOptions = DEFAULT_OPTIONS,
     ) -> DocChange | None:
-        """Add a click (or set the box) and rerun the segmentation: one undo step when the ship changed.
+        """Add a click (or set the box) and rerun the segmentation: one undo step when the ship changed
+        (a click that changes nothing is not kept).
 
         Raises :class:`~shipviewer.edits.EditError` (the click is then not kept) when nothing can be
         found there.
@@ -132,10 +133,13 @@ class ClickSession:
             self._refused = click
             raise
         self._refused = None
+        if change is None:
+            # Nothing changed (a "ship here" on the ship): no undo step, so the click is not kept either,
+            # or undo would take it back together with the click before it.
+            return None
         self.clicks, self.box = clicks, new_box
-        if change is not None:
-            self._done.append(_Step(change.item, before, (clicks, new_box)))
-            self._undone.clear()
+        self._done.append(_Step(change.item, before, (clicks, new_box)))
+        self._undone.clear()
         return change
 
     def _on_change(self, change: DocChange) -> None:

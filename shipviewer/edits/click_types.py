@@ -59,6 +59,8 @@ class SegmentOptions:
     # A negative click on a ship takes pixels at most this many times its depth in the spill (its
     # distance to the outline) + 8 px away, so a rerun cannot drop a whole hull (0: no limit).
     correction_reach: float = 8.0
+    # ...nor any pixel this share of the way (or less) from a positive click to it (0: off).
+    protect_share: float = 0.3
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:

@@ -120,9 +120,16 @@ def test_click_to_segment_through_the_canvas_undo_and_export(qtbot, make_window,
     assert kinds(window) == ["positive", "negative"] and doc.labels[15, 46] == 0
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
 
-    # Enter finishes the ship (the markers go); the next click makes another ship.
+    # Enter finishes the ship (the markers go). A click just outside it corrects it, as a click on it
+    # would, rather than starting a ship of its own alongside.
     key(qtbot, window, Qt.Key.Key_Return)
     assert window.canvas.markers == []
+    right = int(np.flatnonzero((doc.labels == label).any(axis=0)).max())
+    click(qtbot, window, right + 2, 15)
+    assert doc.n_ships == 1 and doc.ship_labels() == [label]
+    assert window.tools.clicks.session is not None and window.tools.clicks.session.label == label
+    key(qtbot, window, Qt.Key.Key_Return)
+    # The next click, on another hull, makes another ship.
     click(qtbot, window, 90, 67)
     assert doc.n_ships == 2
     second = max(doc.ship_labels())

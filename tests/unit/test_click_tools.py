@@ -140,7 +140,7 @@ def test_a_correction_changes_the_ship_only_where_it_was_clicked() -> None:
     spill_left = np.zeros((H, W), bool)
     spill_left[44:53, 22:30] = True  # sea off the stern
     spill_right = np.zeros((H, W), bool)
-    spill_right[60:64, 50:62] = True  # sea under the hull, far from the click
+    spill_right[57:61, 50:62] = True  # sea under the hull, far from the click
     session = _session_on(doc, truth | spill_left | spill_right)
     before = session.doc.labels == 1
     session.add(image, Click(25, 48, positive=False), probability=prob)
@@ -196,6 +196,49 @@ def test_a_not_this_on_a_strip_of_sea_along_the_hull_takes_the_whole_strip() -> 
     assert session.clicks[-1].radius == 0
     assert not (after & spill).any(), "the strip of sea"
     assert after[truth].all(), "a hull pixel went with it"
+
+
+def test_a_ship_stays_one_piece_and_a_not_this_keeps_clear_of_ship_here() -> None:
+    """What a correction cuts off from every positive click goes to the sea; a "not this" never takes
+    the pixels near a "ship here"."""
+    image = sea()
+    truth = hull(image, SHIP, (220, 220, 214))
+    prob = blurred_map(truth)
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    session.add(image, Click(55, 48), probability=prob)
+    # A stray piece, as an earlier edit might have left, far from the clicks.
+    doc.labels[10:14, 100:110] = session.label
+    session.add(image, Click(86, 48), probability=prob)
+    after = doc.labels == session.label
+    assert not after[10:14, 100:110].any(), "the stray piece"
+    assert cv2.connectedComponents(after.view(np.uint8), connectivity=8)[0] == 2
+    # A negative click 20 px from the positive one leaves the 6 px round the positive one alone.
+    session.add(image, Click(35, 48, positive=False), probability=prob)
+    after = doc.labels == session.label
+    near = np.zeros((H, W), np.uint8)
+    cv2.circle(near, (55, 48), 5, 1, -1)
+    assert after[(near > 0) & truth].all()
+    session.close()
+
+
+def test_a_click_that_changes_nothing_is_not_kept() -> None:
+    """A "ship here" on the ship changes nothing and is no undo step, so it is not a marker either, and
+    the next Ctrl+Z takes back only the click before it."""
+    image = sea()
+    truth = hull(image, SHIP, (220, 220, 214))
+    prob = blurred_map(truth)
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    session.add(image, Click(55, 48), probability=prob)
+    session.add(image, Click(60, 39, positive=False), probability=prob)
+    two = doc.labels.copy()
+    assert session.add(image, Click(50, 48), probability=prob) is None
+    assert len(session.clicks) == 2 and doc.history.n_undo == 2
+    np.testing.assert_array_equal(doc.labels, two)
+    doc.undo()
+    assert len(session.clicks) == 1
+    session.close()
 
 
 def test_closing_grabcuts_answer_fits_patterned_hulls_better() -> None:
