@@ -72,6 +72,17 @@ def blank() -> np.ndarray:
 SHIP = [(30, 40), (80, 40), (92, 48), (80, 56), (30, 56)]  # x, y corners: a hull with a bow
 
 
+def one_click_on_the_ship() -> tuple[np.ndarray, np.ndarray, np.ndarray, AnnotationDoc, ClickSession]:
+    """The sea with the hull SHIP, its model-like map, and a click session after one click on it."""
+    image = sea()
+    truth = hull(image, SHIP, (220, 220, 214))
+    prob = blurred_map(truth)
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    session.add(image, Click(55, 48), probability=prob)
+    return image, truth, prob, doc, session
+
+
 # --- click-to-segment ------------------------------------------------------------------------------------
 def test_one_click_on_a_ship_with_the_model_map() -> None:
     image = sea()
@@ -91,12 +102,7 @@ def test_one_click_on_a_ship_with_the_model_map() -> None:
 def test_a_negative_click_on_the_rim_takes_the_rim_not_half_the_hull() -> None:
     """A flat hull gives the watershed no edge to stop at: a "not this" click one pixel off the hull
     must not hand the half of the hull nearer to it to the sea."""
-    image = sea()
-    truth = hull(image, SHIP, (220, 220, 214))
-    prob = blurred_map(truth)
-    doc = AnnotationDoc.empty((H, W))
-    session = ClickSession(doc)
-    session.add(image, Click(55, 48), probability=prob)
+    image, truth, prob, doc, session = one_click_on_the_ship()
     first = doc.labels == session.label
     spill = first & ~truth
     assert spill[39].any(), "the first click spills onto the row above the hull"
@@ -201,12 +207,7 @@ def test_a_not_this_on_a_strip_of_sea_along_the_hull_takes_the_whole_strip() -> 
 def test_a_ship_stays_one_piece_and_a_not_this_keeps_clear_of_ship_here() -> None:
     """What a correction cuts off from every positive click goes to the sea; a "not this" never takes
     the pixels near a "ship here"."""
-    image = sea()
-    truth = hull(image, SHIP, (220, 220, 214))
-    prob = blurred_map(truth)
-    doc = AnnotationDoc.empty((H, W))
-    session = ClickSession(doc)
-    session.add(image, Click(55, 48), probability=prob)
+    image, truth, prob, doc, session = one_click_on_the_ship()
     # A stray piece, as an earlier edit might have left, far from the clicks.
     doc.labels[10:14, 100:110] = session.label
     session.add(image, Click(86, 48), probability=prob)
@@ -225,12 +226,7 @@ def test_a_ship_stays_one_piece_and_a_not_this_keeps_clear_of_ship_here() -> Non
 def test_a_click_that_changes_nothing_is_not_kept() -> None:
     """A "ship here" on the ship changes nothing and is no undo step, so it is not a marker either, and
     the next Ctrl+Z takes back only the click before it."""
-    image = sea()
-    truth = hull(image, SHIP, (220, 220, 214))
-    prob = blurred_map(truth)
-    doc = AnnotationDoc.empty((H, W))
-    session = ClickSession(doc)
-    session.add(image, Click(55, 48), probability=prob)
+    image, _, prob, doc, session = one_click_on_the_ship()
     session.add(image, Click(60, 39, positive=False), probability=prob)
     two = doc.labels.copy()
     assert session.add(image, Click(50, 48), probability=prob) is None
