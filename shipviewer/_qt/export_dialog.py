@@ -71,8 +71,9 @@ class ExportDialog(QDialog):
         self.reviewed_only.setChecked(reviewed_only)
         self.include_predictions = QCheckBox("Include model-only images (the model's untouched predictions)")
         self.include_predictions.setToolTip(
-            "Images nobody edited, imported or reviewed hold the model's guesses: training on them "
-            "teaches the model its own mistakes. They are left out unless you tick this."
+            "Images nobody edited, imported or reviewed hold the model's guesses, and so do the ships "
+            "nobody touched on an image you edited: training on them teaches the model its own "
+            "mistakes. Such images are left out unless you accept them (A) or tick this."
         )
         self.counts = QLabel()
         self.counts.setObjectName("export-counts")

@@ -67,8 +67,9 @@ def add_annotations_parser(subparsers: argparse._SubParsersAction) -> argparse.A
         "(canonical RLE, ships in their stored order, never overlapping), an empty row for each image "
         "without ships, rows sorted by ImageId, written atomically. Accepted and confirmed-empty images, "
         "images edited by hand and imported annotations; with --reviewed-only only the accepted and "
-        "confirmed-empty ones. The model's untouched predictions are written only with "
-        "--include-predictions; rejected images never. The counts of each kind are printed. Images that "
+        "confirmed-empty ones. The model's untouched predictions, and edited images that still hold "
+        "ships the model proposed and nobody touched, are written only with --include-predictions "
+        "(or once accepted); rejected images never. The counts of each kind are printed. Images that "
         "are not 768x768 are encoded at their own size: check the file with "
         "`shipviewer validate FILE.csv --images FOLDER`.",
     )
@@ -78,7 +79,8 @@ def add_annotations_parser(subparsers: argparse._SubParsersAction) -> argparse.A
     exp.add_argument(
         "--include-predictions",
         action="store_true",
-        help="also write images whose ships are the model's untouched prediction (model-only)",
+        help="also write the model's untouched ships: images that are only its prediction (model-only) "
+        "and edited images that still hold some of its ships (partly model)",
     )
     exp.set_defaults(annotations_handler=_run_export)
     parser.set_defaults(handler=run_annotations)

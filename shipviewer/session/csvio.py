@@ -116,11 +116,15 @@ class ExportPlan:
         ]
         skipped = [
             k
-            for k in ("model-only", "edited", "imported", "rejected", "not annotated")
+            for k in ("model-only", "partly model", "edited", "imported", "rejected", "not annotated")
             if k not in self.written
         ]
         words = {
             "model-only": f"model-only (the model's untouched predictions; {predictions_hint})",
+            "partly model": (
+                "edited but still holding ships the model proposed that nobody touched (accept them to "
+                f"write them; {predictions_hint})"
+            ),
             "edited": "edited but not signed off",
             "imported": "imported but not signed off",
             "rejected": "rejected",
@@ -374,6 +378,13 @@ def _fits(rles: Sequence[str], shape: tuple[int, int]) -> bool:
     return True
 
 
+# The kinds that hold the model's untouched ships, as the "nothing to export" message names them.
+_MODEL_KINDS = (
+    ("model-only", "model-only image(s)"),
+    ("partly model", "edited image(s) still holding ships the model proposed that nobody touched"),
+)
+
+
 def export_csv(
     workspace: Workspace,
     path: str | os.PathLike[str],
@@ -385,8 +396,9 @@ def export_csv(
     stored order), an empty row per image without ships, rows sorted by ImageId, written atomically.
 
     Accepted and confirmed-empty images, images edited by hand and imported annotations (with
-    ``reviewed_only``, only the accepted and confirmed-empty ones); the model's untouched predictions
-    only with ``include_predictions``; rejected images never. Each image's rows are encoded at its own
+    ``reviewed_only``, only the accepted and confirmed-empty ones); the model's untouched predictions,
+    and edited images that still hold some of the model's ships nobody touched ("partly model"), only
+    with ``include_predictions``; rejected images never. Each image's rows are encoded at its own
     size (see :attr:`ExportPlan.other_size`); an image whose stored ships no longer fit its file is left
     out with the reason. Raises ValueError when there is nothing to export.
     """
@@ -402,13 +414,10 @@ def export_csv(
             )
             del ships[image_id]
     if not ships:
-        model_only = plan.kinds.get("model-only", 0) if "model-only" not in plan.written else 0
+        unasked = () if "model-only" in plan.written else _MODEL_KINDS
+        left = [f"{plan.kinds[k]} {name}" for k, name in unasked if plan.kinds.get(k)]
         what = "reviewed (accepted or confirmed empty)" if reviewed_only else "reviewed, edited or imported"
-        extra = (
-            f"; {model_only} model-only image(s) are left out unless predictions are included"
-            if model_only
-            else ""
-        )
+        extra = f"; {' and '.join(left)} are left out unless predictions are included" if left else ""
         raise ValueError(f"nothing to export from {workspace.folder}: no image is {what}{extra}")
     for image_id, rles in ships.items():
         if len(rles) > 1 and _overlap([_stored_runs(r) for r in rles]):

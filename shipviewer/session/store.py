@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS ships (
     image INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
     label INTEGER NOT NULL,
     rle TEXT NOT NULL,
+    source TEXT,
     PRIMARY KEY (image, label)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS predictions (
@@ -176,6 +177,11 @@ class SessionStore:
         with self.transaction():
             for statement in _statements(_SCHEMA):
                 self._db.execute(statement)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(ships)")}
+            if "source" not in columns:
+                # A session from before ships knew their source: its ships count as a person's (NULL), as
+                # they were exported before. The column is additive, so the schema version stays.
+                self._db.execute("ALTER TABLE ships ADD COLUMN source TEXT")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('folder', ?)", (str(self.folder.resolve()),)
@@ -432,14 +438,18 @@ class SessionStore:
         """Write the ships that changed (label → RLE; '' deletes the ship) in one transaction.
 
         ``source="edited"`` marks the image as edited by hand (status ``edited`` unless ``status``).
+        Each ship written keeps ``source`` too, so an edited image knows which of its ships are still the
+        model's untouched proposal (see :data:`KINDS`).
         """
         key = self._id(image_id)
         now = time.time()
         with self.transaction() as db:
             gone = [(key, label) for label, rle in changes.items() if not rle]
-            kept = [(key, label, rle) for label, rle in changes.items() if rle]
+            kept = [(key, label, rle, source) for label, rle in changes.items() if rle]
             db.executemany("DELETE FROM ships WHERE image = ? AND label = ?", gone)
-            db.executemany("INSERT OR REPLACE INTO ships (image, label, rle) VALUES (?, ?, ?)", kept)
+            db.executemany(
+                "INSERT OR REPLACE INTO ships (image, label, rle, source) VALUES (?, ?, ?, ?)", kept
+            )
             self._mark(db, key, image_id, source, status, now)
 
     def replace_ships(
@@ -457,9 +467,9 @@ class SessionStore:
         with self.transaction() as db:
             db.executemany("DELETE FROM ships WHERE image = ?", [(k,) for k in keys.values()])
             db.executemany(
-                "INSERT INTO ships (image, label, rle) VALUES (?, ?, ?)",
+                "INSERT INTO ships (image, label, rle, source) VALUES (?, ?, ?, ?)",
                 [
-                    (keys[image_id], label, rle)
+                    (keys[image_id], label, rle, source)
                     for image_id, rles in annotations.items()
                     for label, rle in enumerate(rles, start=1)
                     if rle
@@ -583,9 +593,10 @@ class SessionStore:
     ) -> dict[str, list[str]]:
         """Ships per image for the CSV, in label order: what a person made or confirmed.
 
-        Accepted and confirmed-empty images; unless ``reviewed_only``, also images edited by hand and
-        imported annotations nobody changed; the model's untouched predictions only with
-        ``include_predictions``. Rejected images never.
+        Accepted and confirmed-empty images; unless ``reviewed_only``, also images edited by hand (whose
+        ships all are a person's) and imported annotations nobody changed; the model's untouched
+        predictions, and edited images still holding some of them, only with ``include_predictions``.
+        Rejected images never.
         """
         return self.ships_of_kinds(
             export_kinds(reviewed_only=reviewed_only, include_predictions=include_predictions)
@@ -631,12 +642,17 @@ class SessionStore:
 
 
 # What an image is to an export. "reviewed": accepted or confirmed empty; "edited": changed by hand and
-# not signed off yet; "imported": an imported annotation nobody changed; "model-only": the model's
-# prediction nobody touched; "rejected": never exported; "not annotated": nothing to write.
-KINDS = ("reviewed", "edited", "imported", "model-only", "rejected", "not annotated")
+# not signed off yet; "partly model": edited, but some of its ships are still the model's proposal that
+# nobody touched (the annotation starts as the model's ships, and a first edit on one ship leaves the
+# others as they were: false alarms too); "imported": an imported annotation nobody changed;
+# "model-only": the model's prediction nobody touched; "rejected": never exported; "not annotated":
+# nothing to write.
+KINDS = ("reviewed", "edited", "partly model", "imported", "model-only", "rejected", "not annotated")
 _KIND_SQL = (
     "CASE WHEN i.status = 'rejected' THEN 'rejected' "
     "WHEN i.status IN ('accepted', 'confirmed_empty') THEN 'reviewed' "
+    "WHEN (i.status = 'edited' OR i.annotated = 'edited') AND EXISTS "
+    "(SELECT 1 FROM ships m WHERE m.image = i.id AND m.source = 'predicted') THEN 'partly model' "
     "WHEN i.status = 'edited' OR i.annotated = 'edited' THEN 'edited' "
     "WHEN i.annotated = 'imported' THEN 'imported' "
     "WHEN i.annotated = 'predicted' THEN 'model-only' "
@@ -648,7 +664,8 @@ def export_kinds(*, reviewed_only: bool = False, include_predictions: bool = Fal
     """The kinds of image an export writes with these options."""
     if reviewed_only:
         return ("reviewed",)
-    return ("reviewed", "edited", "imported", *(("model-only",) if include_predictions else ()))
+    model = ("partly model", "model-only") if include_predictions else ()
+    return ("reviewed", "edited", "imported", *model)
 
 
 def _statements(script: str) -> list[str]:

@@ -69,7 +69,7 @@ def test_export_writes_what_a_person_made_and_counts_each_kind(
     edit.brush_size = 5
     edit.begin_stroke((60.0, 60.0))
     edit.stroke_to((70.0, 60.0))
-    edit.end_stroke()  # c.png: edited
+    edit.end_stroke()  # c.png: edited, beside the model's ships nobody touched: partly model
     source = tmp_path / "d.csv"
     source.write_text("ImageId,EncodedPixels\nd.png,1 5\n")
     edit.import_csv(str(source))  # d.png: imported
@@ -77,14 +77,15 @@ def test_export_writes_what_a_person_made_and_counts_each_kind(
     # Starts in the folder, with a name derived from it (point 14).
     assert dialog.path.text() == str(mixed / "harbour_annotations.csv")
     counts = dialog.counts.text()
-    assert counts.startswith("Writes 4 image(s): 2 reviewed, 1 edited, 1 imported.")
+    assert counts.startswith("Writes 3 image(s): 2 reviewed, 1 imported.")
     assert "Not written: 4 model-only (the model's untouched predictions; tick" in counts
+    assert "1 edited but still holding ships the model proposed that nobody touched" in counts
     out = tmp_path / "exports" / "reviewed.csv"
     out.parent.mkdir()
     dialog.path.setText(str(out))
     dialog.export_button.click()
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    assert sorted(read_csv(out).ships) == ["a.png", "b.png", "c.png", "d.png"]
+    assert sorted(read_csv(out).ships) == ["a.png", "b.png", "d.png"]
     assert read_csv(out).ships["b.png"] == [] and read_csv(out).ships["d.png"] == ["1 5"]
     assert validate_csv(out, images=mixed).ok
     # Asked for by name, the model-only images go out too; the dialog now starts in the last export folder.
@@ -92,7 +93,7 @@ def test_export_writes_what_a_person_made_and_counts_each_kind(
     assert dialog.path.text() == str(out.parent / "harbour_annotations.csv")
     dialog.include_predictions.setChecked(True)
     assert dialog.counts.text().startswith(
-        "Writes 8 image(s): 2 reviewed, 1 edited, 1 imported, 4 model-only."
+        "Writes 8 image(s): 2 reviewed, 1 imported, 1 partly model, 4 model-only."
     )
     dialog.export()
     assert len(read_csv(out.parent / "harbour_annotations.csv").ships) == 8

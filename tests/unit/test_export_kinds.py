@@ -33,14 +33,20 @@ F = (768, 768)
 
 @pytest.fixture
 def mixed(tmp_path: Path) -> Workspace:
-    """Eight 768² images: 2 reviewed, 1 edited, 1 imported, 3 model-only, 1 rejected."""
-    names = [f"{c}.jpg" for c in "abcdefgh"]
+    """Nine 768² images: 2 reviewed, 1 edited, 1 imported, 3 model-only, 1 rejected, and i.jpg partly
+    model (a ship drawn beside the model's, which nobody touched)."""
+    names = [f"{c}.jpg" for c in "abcdefghi"]
     ws = Workspace.open(folder_of(tmp_path / "mixed", dict.fromkeys(names, F)))
     for name in names:
         ws.set_prediction(name, [box(F, 10, 30, 10, 40)], model="m")
     ws.accept("a.jpg")
     ws.confirm_empty("b.jpg")
     doc = ws.document("c.jpg")
+    doc.paint((38.0, 20.0), (46.0, 20.0), 5, 1)  # the model's ship, touched up
+    doc.end_stroke()
+    doc.paint((300.0, 300.0), (320.0, 300.0), 9, doc.new_label())
+    doc.end_stroke()
+    doc = ws.document("i.jpg")
     doc.paint((300.0, 300.0), (320.0, 300.0), 9, doc.new_label())
     doc.end_stroke()
     source = tmp_path / "imported.csv"
@@ -56,6 +62,7 @@ def test_the_plan_counts_each_kind_before_writing(mixed: Workspace, tmp_path: Pa
     assert plan.kinds == {
         "reviewed": 2,
         "edited": 1,
+        "partly model": 1,
         "imported": 1,
         "model-only": 3,
         "rejected": 1,
@@ -65,9 +72,10 @@ def test_the_plan_counts_each_kind_before_writing(mixed: Workspace, tmp_path: Pa
     text = plan.text()
     assert text.startswith("Writes 4 image(s): 2 reviewed, 1 edited, 1 imported.")
     assert "Not written: 3 model-only (the model's untouched predictions; --include-predictions" in text
+    assert "1 edited but still holding ships the model proposed that nobody touched" in text
     assert "1 rejected" in text
     assert not (tmp_path / "nothing-written.csv").exists()
-    assert mixed.export_plan(include_predictions=True).n_images == 7
+    assert mixed.export_plan(include_predictions=True).n_images == 8
     assert mixed.export_plan(reviewed_only=True).text().startswith("Writes 2 image(s): 2 reviewed.")
 
 
@@ -77,10 +85,64 @@ def test_export_leaves_model_only_images_out_unless_asked(mixed: Workspace, tmp_
     assert sorted(read_csv(out).ships) == ["a.jpg", "b.jpg", "c.jpg", "d.jpg"]
     assert report.images == 4 and report.plan is not None and report.plan.kinds["model-only"] == 3
     mixed.export_csv(out, include_predictions=True)
-    assert sorted(read_csv(out).ships) == [f"{c}.jpg" for c in "abcdefg"]  # h.jpg: rejected, never
+    assert sorted(read_csv(out).ships) == [f"{c}.jpg" for c in "abcdefgi"]  # h.jpg: rejected, never
     assert validate_csv(out, images=mixed.folder).ok
     mixed.export_csv(out, reviewed_only=True)
     assert read_csv(out).ships == {"a.jpg": [box(F, 10, 30, 10, 40)], "b.jpg": []}
+
+
+def test_an_edited_image_with_ships_nobody_touched_goes_out_once_accepted(
+    mixed: Workspace, tmp_path: Path
+) -> None:
+    """i.jpg's annotation began as the model's ship; the user drew another beside it. The model's ship
+    is not the user's, so the image is left out (a partial image would claim it has one ship) until it
+    is accepted, or the model's ships are asked for; touching the model's ship makes it the user's."""
+    out = tmp_path / "out.csv"
+    mixed.export_csv(out)
+    assert "i.jpg" not in read_csv(out).ships
+    assert mixed.store.kind_counts()["partly model"] == 1
+    # The reviewed set a round of Improve Model trains on leaves it out too.
+    from shipviewer.session.models import reviewed_work
+
+    assert "i.jpg" not in reviewed_work(mixed).ships
+    mixed.accept("i.jpg", order=None)
+    mixed.export_csv(out)
+    assert read_csv(out).ships["i.jpg"] == list(mixed.store.ships("i.jpg").values())
+    assert len(read_csv(out).ships["i.jpg"]) == 2
+    # Reopened, the ships still know where they came from.
+    mixed.set_status("i.jpg", Status.EDITED)
+    folder = mixed.folder
+    mixed.close()
+    with Workspace.open(folder) as ws:
+        assert ws.store.kind_counts()["partly model"] == 1
+        doc = ws.document("i.jpg")
+        doc.erase((20.0, 20.0), None, 3)  # a bite out of the model's ship: now the user's
+        doc.end_stroke()
+        assert ws.store.kind_counts()["partly model"] == 0
+        assert "i.jpg" in ws.store.exportable()
+
+
+def test_a_session_from_before_ships_knew_their_source_opens_and_exports_as_before(
+    tmp_path: Path,
+) -> None:
+    """The ``source`` column is added to an older session file; its ships count as a person's."""
+    import sqlite3
+
+    folder = folder_of(tmp_path / "old", {"a.jpg": F})
+    with Workspace.open(folder) as ws:
+        doc = ws.document("a.jpg")
+        doc.paint((50.0, 40.0), (80.0, 40.0), 9, doc.new_label())
+        doc.end_stroke()
+        path = ws.store.path
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE ships DROP COLUMN source")  # the schema as it was
+    db.commit()
+    db.close()
+    with Workspace.open(folder) as ws:
+        assert ws.store.kind_counts()["edited"] == 1
+        assert len(ws.store.exportable()["a.jpg"]) == 1
+        columns = {row[1] for row in ws.store._db.execute("PRAGMA table_info(ships)")}
+        assert "source" in columns
 
 
 def test_nothing_but_model_guesses_is_nothing_to_export(tmp_path: Path) -> None:
