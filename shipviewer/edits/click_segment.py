@@ -509,8 +509,10 @@ def click_segment(
     for a second click on the spot where the first found nothing).
 
     ``local``: the last click corrects the ship where it lies. The segmentation is rerun with every
-    click, but only the changes connected to the last click are taken (see :func:`_local_change`);
-    a rerun otherwise moves the outline elsewhere too, and two clicks then undo each other.
+    click, but only the changes connected to the last click are taken, and the stretch of outline a
+    click next to it lies on moves (:func:`.click_corrections.correction`); a rerun otherwise moves the
+    outline elsewhere too, and two clicks then undo each other. What the correction cuts off from both
+    the positive clicks and the bulk of the ship goes to the sea.
 
     Returns the undo atom (None when nothing changed). Raises :class:`EditError` when the clicks find
     no ship (a click on open sea where the model sees nothing).
@@ -552,13 +554,23 @@ def click_segment(
     if fix is not None:
         target = correction(image[area.slices], old, new_mask, free, area, fix, clicks[:-1], options)
         new_mask = old != target
-        # A ship is one piece: what a correction cut off from every positive click goes to the sea.
-        whole = _keep_clicked(new_mask, clicks, area)
-        if whole.any():
-            target ^= new_mask & ~whole
-            new_mask = old != target
+        # A ship is one piece: what a correction cut off from the positive clicks and from the bulk of
+        # the ship goes to the sea (a stray crumb, half a neighbour's hull).
+        whole = _keep_clicked(new_mask, clicks, area) | _main_part(new_mask, old)
+        target ^= new_mask & ~whole
+        new_mask = old != target
     values = np.where(new_mask, label, 0).astype(np.int32)
     return write_where(labels, area, target, values[target])
+
+
+def _main_part(ship: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """The 8-connected part of ``ship`` that holds the most of ``old`` (the ship before the click)."""
+    n, parts = cv2.connectedComponents(ship.view(np.uint8), connectivity=8)
+    if n <= 1:
+        return ship.copy()
+    shared = np.bincount(parts[old & ship], minlength=n)
+    shared[0] = 0
+    return parts == int(shared.argmax()) if shared.max() > 0 else np.zeros_like(ship)
 
 
 def _others(

@@ -25,6 +25,7 @@ from shipviewer.edits.click_segment import (
     SegmentOptions,
     fit_click,
 )
+from shipviewer.edits.click_types import inside
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.undo import Box, UndoItem
 
@@ -97,12 +98,14 @@ class ClickSession:
         options: SegmentOptions = DEFAULT_OPTIONS,
     ) -> DocChange | None:
         """Add a click (or set the box) and rerun the segmentation: one undo step when the ship changed
-        (a click that changes nothing is not kept).
+        (a click that changes nothing, or lies outside the image, is not kept).
 
         Raises :class:`~shipviewer.edits.EditError` (the click is then not kept) when nothing can be
         found there.
         """
         if click is not None:
+            if not inside(click, self.doc.shape):
+                return None  # the segmentation would ignore it: no marker, no undo step
             click = fit_click(self.doc.labels, self.label, click, options)
         clicks = self.clicks + ((click,) if click is not None else ())
         new_box = box if box is not None else self.box

@@ -131,6 +131,9 @@ def test_fit_click_narrows_a_click_next_to_the_outline() -> None:
     # Deep in an error (far from the ship, or deep inside it for a negative click): the usual radius.
     assert fit_click(labels, 1, Click(55, 37)).radius is None
     assert fit_click(labels, 1, Click(55, 48, positive=False)).radius is None
+    # A click that is already what it says (ship here on the ship, not this on the sea) keeps it too.
+    assert fit_click(labels, 1, Click(55, 41)).radius is None
+    assert fit_click(labels, 1, Click(55, 39, positive=False)).radius is None
     # A new ship (no pixels yet) and a click outside the image are left as they are.
     assert fit_click(blank(), 1, Click(55, 39)).radius is None
     assert fit_click(labels, 1, Click(-3, 39)) == Click(-3, 39)
@@ -220,6 +223,31 @@ def test_a_ship_stays_one_piece_and_a_not_this_keeps_clear_of_ship_here() -> Non
     near = np.zeros((H, W), np.uint8)
     cv2.circle(near, (55, 48), 5, 1, -1)
     assert after[(near > 0) & truth].all()
+    session.close()
+
+
+def test_a_ship_here_off_the_ship_never_drops_the_ship() -> None:
+    """Refining a ship whose first click changed nothing (so no positive click holds the ship): a
+    "ship here" on the sea past its stern adds there and the ship keeps its pixels."""
+    image = sea()
+    truth = hull(image, SHIP, (220, 220, 214))
+    doc = AnnotationDoc(np.where(truth, 1, 0).astype(np.int32))
+    session = ClickSession.on_ship(doc, 1)
+    assert session.add(image, Click(55, 48), probability=blurred_map(truth)) is None
+    with contextlib.suppress(EditError):
+        session.add(image, Click(20, 48), probability=blurred_map(truth))
+    assert (doc.labels == 1)[truth].sum() >= 0.99 * truth.sum()
+    session.close()
+
+
+def test_a_click_outside_the_image_is_not_kept() -> None:
+    image, _, prob, doc, session = one_click_on_the_ship()
+    session.add(image, Click(60, 39, positive=False), probability=prob)
+    before = doc.labels.copy()
+    for click in (Click(-3, 48), Click(W + 2, 48, positive=False), Click(40, -1)):
+        assert session.add(image, click, probability=prob) is None
+    assert len(session.clicks) == 2 and doc.history.n_undo == 2
+    np.testing.assert_array_equal(doc.labels, before)
     session.close()
 
 
@@ -396,6 +424,19 @@ def test_a_second_click_on_the_same_spot_insists() -> None:
     session.add(image, Click(55.4, 48))
     found = doc.labels == session.label
     assert found.any() and (found & truth).sum() >= 0.8 * found.sum()  # what it found is on the ship
+
+
+def test_insisting_on_plain_sea_gives_a_ship_at_the_click() -> None:
+    """Where neither the model nor the image shows anything, the second click on the spot still gives a
+    ship holding the click (GrabCut from a small disc round it): insisting always does something."""
+    image = np.full((H, W, 3), SEA, np.uint8)
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    with pytest.raises(EditError):
+        session.add(image, Click(60, 50))
+    session.add(image, Click(60, 50))
+    assert doc.labels[50, 60] == session.label
+    session.close()
 
 
 def test_a_box_alone_gives_the_ship_inside_it() -> None:
