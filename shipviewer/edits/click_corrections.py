@@ -38,7 +38,7 @@ def correction(
     negative one) where it touches the click — a negative click's within ``correction_reach`` and not
     within ``protect_share`` of the way to a positive click from that click —, and the stretch of
     outline a click next to it moves (:func:`_nudge`)."""
-    x, y = click.pixel[0] - area.x0, click.pixel[1] - area.y0
+    x, y = _in_frame(click, area)
     change = (old != new) & free
     target = _local_change(change & (new if click.positive else old), x, y)
     if not click.positive:
@@ -49,13 +49,11 @@ def correction(
         # can keep little more than the pixels round the positive click, and take the rest of its hull.
         for c in earlier:
             if c.positive and options.protect_share > 0:
-                px, py = c.pixel[0] - area.x0, c.pixel[1] - area.y0
+                px, py = _in_frame(c, area)
                 reach = options.protect_share * float(np.hypot(px - x, py - y))
                 target &= ~_within(reach, px, py, target.shape)
     if click.radius is not None and options.nudge_reach > 0:
-        others = [
-            (c.pixel[0] - area.x0, c.pixel[1] - area.y0) for c in earlier if c.positive != click.positive
-        ]
+        others = [_in_frame(c, area) for c in earlier if c.positive != click.positive]
         target |= _nudge(crop, old, free, x, y, click, options.nudge_reach, others)
     return target
 
@@ -112,9 +110,7 @@ def _nudge(
         band = (cv2.dilate(padded, disc)[pad:-pad, pad:-pad] > 0) & ~ship & free
     else:
         band = ship & ~(cv2.erode(padded, disc)[pad:-pad, pad:-pad] > 0)
-    near = np.zeros(ship.shape, np.uint8)
-    cv2.circle(near, (x, y), reach, 1, -1)
-    band &= near.view(bool)
+    band &= _within(reach, x, y, ship.shape)
     if not band.any():
         return band
     alpha, defined = rim_alpha(crop, ship)
@@ -140,6 +136,11 @@ def _nudge(
     else:
         like = alpha <= min([max(at_click, (at_click + 0.5) / 2), *[a - 1e-3 for a in against]])
     return _local_change(band & defined & like, x, y)
+
+
+def _in_frame(click: Click, area: Box) -> tuple[int, int]:
+    """The click's pixel in the coordinates of frame ``area``."""
+    return click.pixel[0] - area.x0, click.pixel[1] - area.y0
 
 
 def _distance_to(other: np.ndarray, x: int, y: int) -> float:

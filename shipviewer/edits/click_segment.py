@@ -44,7 +44,7 @@ from shipviewer.edits.click_types import (
 )
 from shipviewer.edits.click_types import inside as _inside
 from shipviewer.edits.undo import Atom, Box
-from shipviewer.model.grabcut import close_and_fill, grabcut_crop, push_rim
+from shipviewer.model.grabcut import close_and_fill, grabcut_crop, overlapping_most, push_rim
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -556,21 +556,11 @@ def click_segment(
         new_mask = old != target
         # A ship is one piece: what a correction cut off from the positive clicks and from the bulk of
         # the ship goes to the sea (a stray crumb, half a neighbour's hull).
-        whole = _keep_clicked(new_mask, clicks, area) | _main_part(new_mask, old)
+        whole = _keep_clicked(new_mask, clicks, area) | overlapping_most(new_mask, old)
         target ^= new_mask & ~whole
         new_mask = old != target
     values = np.where(new_mask, label, 0).astype(np.int32)
     return write_where(labels, area, target, values[target])
-
-
-def _main_part(ship: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """The 8-connected part of ``ship`` that holds the most of ``old`` (the ship before the click)."""
-    n, parts = cv2.connectedComponents(ship.view(np.uint8), connectivity=8)
-    if n <= 1:
-        return ship.copy()
-    shared = np.bincount(parts[old & ship], minlength=n)
-    shared[0] = 0
-    return parts == int(shared.argmax()) if shared.max() > 0 else np.zeros_like(ship)
 
 
 def _others(

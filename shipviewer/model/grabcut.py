@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["close_and_fill", "grabcut_crop", "push_rim", "rim_alpha"]
+__all__ = ["close_and_fill", "grabcut_crop", "overlapping_most", "push_rim", "rim_alpha"]
 
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
@@ -79,6 +79,18 @@ def close_and_fill(mask: np.ndarray, radius: int) -> np.ndarray:
     outside = np.pad(closed == 0, 1, constant_values=True).view(np.uint8)
     _, blobs = cv2.connectedComponents(outside, connectivity=4)
     return blobs[1:-1, 1:-1] != blobs[0, 0]
+
+
+def overlapping_most(ship: np.ndarray, blob: np.ndarray) -> np.ndarray:
+    """The 8-connected part of ``ship`` that shares the most pixels with ``blob`` (empty if none does)."""
+    n, parts = cv2.connectedComponents(ship.view(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros_like(ship)
+    shared = np.bincount(parts[blob], minlength=n)
+    shared[0] = 0
+    if shared.max() == 0:
+        return np.zeros_like(ship)
+    return parts == int(shared.argmax())
 
 
 def rim_alpha(crop: np.ndarray, ship: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shipviewer.model.grabcut import close_and_fill, grabcut_crop, push_rim
+from shipviewer.model.grabcut import close_and_fill, grabcut_crop, overlapping_most, push_rim
 
 __all__ = ["DEFAULT_REFINE", "OutlineCache", "RefineOptions", "refine_outlines"]
 
@@ -104,7 +104,7 @@ def refine_outlines(
         else:
             if options.close > 0:
                 ship = close_and_fill(ship, options.close) & free
-            ship = _overlapping_most(ship, blob)
+            ship = overlapping_most(ship, blob)
             if ship.any() and options.rim_alpha > 0:
                 ship = push_rim(crop, ship, options.rim_alpha, free)
         if cache is not None:
@@ -125,17 +125,3 @@ def _boxes(labels: np.ndarray, n: int) -> dict[int, tuple[int, int, int, int]]:
     np.maximum.at(x1, values, xs + 1)
     present = np.flatnonzero(y1[1:] > 0) + 1
     return {int(k): (int(y0[k]), int(y1[k]), int(x0[k]), int(x1[k])) for k in present}
-
-
-def _overlapping_most(ship: np.ndarray, blob: np.ndarray) -> np.ndarray:
-    """The 8-connected part of ``ship`` that shares the most pixels with ``blob`` (empty if none does)."""
-    import cv2
-
-    n, parts = cv2.connectedComponents(ship.view(np.uint8), connectivity=8)
-    if n <= 1:
-        return np.zeros_like(ship)
-    shared = np.bincount(parts[blob], minlength=n)
-    shared[0] = 0
-    if shared.max() == 0:
-        return np.zeros_like(ship)
-    return parts == int(shared.argmax())
