@@ -56,6 +56,10 @@ __all__ = [
 LAYERS = ("annotations", "truth", "predictions")
 
 
+# What a "partly model" image still holds, in the export's messages.
+_UNTOUCHED = "ships the model proposed that nobody touched"
+
+
 @dataclass
 class ImportReport:
     """What an import did. ``problems`` are the rows skipped or changed, with their line numbers."""
@@ -122,8 +126,7 @@ class ExportPlan:
         words = {
             "model-only": f"model-only (the model's untouched predictions; {predictions_hint})",
             "partly model": (
-                "edited but still holding ships the model proposed that nobody touched (accept them to "
-                f"write them; {predictions_hint})"
+                f"edited but still holding {_UNTOUCHED} (accept them to write them; {predictions_hint})"
             ),
             "edited": "edited but not signed off",
             "imported": "imported but not signed off",
@@ -381,7 +384,7 @@ def _fits(rles: Sequence[str], shape: tuple[int, int]) -> bool:
 # The kinds that hold the model's untouched ships, as the "nothing to export" message names them.
 _MODEL_KINDS = (
     ("model-only", "model-only image(s)"),
-    ("partly model", "edited image(s) still holding ships the model proposed that nobody touched"),
+    ("partly model", f"edited image(s) still holding {_UNTOUCHED}"),
 )
 
 
