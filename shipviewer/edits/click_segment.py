@@ -9,8 +9,9 @@ here". Every click reruns the whole segmentation with all clicks so far as const
    click (``fallback="grabcut"``) or a colour flood fill in Lab with a tolerance
    (``fallback="flood"``).
 2. ``cv2.grabCut`` in a window around the prior and the clicks (shrunk to ``max_side`` pixels for
-   speed): the prior is "probably ship", the rest "probably sea", the clicks and the window border are
-   hard constraints, and so are other ships' pixels (never taken) and the outside of a box.
+   speed): the prior is "probably ship" and its deep middle (``core``) certainly ship, the rest
+   "probably sea"; the clicks and the window border (but not the image's own edge) are hard
+   constraints, and so are other ships' pixels (never taken) and the outside of a box.
 3. GrabCut's answer is closed (a small disc) and its holes filled, then only the blobs holding a
    positive click are kept; a marker watershed inside them then hands the
    parts nearer (in colour) to a negative click to the sea, so "not this" removes the region around it.
@@ -44,7 +45,14 @@ from shipviewer.edits.click_types import (
 )
 from shipviewer.edits.click_types import inside as _inside
 from shipviewer.edits.undo import Atom, Box
-from shipviewer.model.grabcut import close_and_fill, grabcut_crop, overlapping_most, push_rim
+from shipviewer.model.grabcut import (
+    ALL_SIDES,
+    close_and_fill,
+    grabcut_crop,
+    inner_sides,
+    overlapping_most,
+    push_rim,
+)
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -139,7 +147,8 @@ def _grabcut_prior(
         trimap[
             square.y0 - window.y0 : square.y1 - window.y0, square.x0 - window.x0 : square.x1 - window.x0
         ] = cv2.GC_PR_FGD
-        found = _grabcut(image, window, trimap, [Click(x, y)], options, side=64)
+        # (Here the whole border is sea, the image's edge too: the blob sought lies inside its square.)
+        found = _grabcut(image, window, trimap, [Click(x, y)], options, side=64, open_frame=False)
         if found is None:
             continue
         blob = _blob_at(found, x - window.x0, y - window.y0)
@@ -227,15 +236,23 @@ def _grabcut(
     options: SegmentOptions,
     *,
     side: int | None = None,
+    open_frame: bool = True,
 ) -> np.ndarray | None:
     """GrabCut on ``image[window]`` from ``trimap`` (GC_* values, the window's shape; clicks are drawn in
-    as hard constraints), shrunk to ``side`` pixels at most; the ship pixels at full size, or None."""
+    as hard constraints), shrunk to ``side`` pixels at most; the ship pixels at full size, or None.
+    The window's border is sea, except (``open_frame``) where it is the image's own edge: a ship cut
+    by the frame runs on there."""
     dots = [
         (c.x - window.x0, c.y - window.y0, cv2.GC_FGD if c.positive else cv2.GC_BGD, _radius(c, options))
         for c in clicks
     ]
     return grabcut_crop(
-        image[window.slices], trimap, side=side or options.max_side, iterations=options.iterations, dots=dots
+        image[window.slices],
+        trimap,
+        side=side or options.max_side,
+        iterations=options.iterations,
+        dots=dots,
+        sea_sides=inner_sides(*window, image.shape[:2]) if open_frame else ALL_SIDES,
     )
 
 
@@ -412,8 +429,11 @@ def segment_clicks(
 
     # 2. the trimap of the window, and GrabCut
     trimap = np.full((window.height, window.width), cv2.GC_PR_BGD, np.uint8)
+    negatives = [c for c in clicks if not c.positive]
     for prior_box, mask in priors:
         _paste(trimap, window, prior_box, mask, cv2.GC_PR_FGD)
+        if options.core > 0 and not any(_near([(prior_box, mask)], *c.pixel, 0) for c in negatives):
+            _paste(trimap, window, prior_box, _core(mask, options.core), cv2.GC_FGD)
     no_go = np.zeros(trimap.shape, bool)
     if blocked is not None:
         _paste(no_go, window, blocked[0], blocked[1], True)
@@ -466,6 +486,12 @@ def segment_clicks(
             allowed &= inside
         ship = push_rim(image[window.slices], ship, options.rim_alpha, allowed)
     return window, ship
+
+
+def _core(mask: np.ndarray, share: float) -> np.ndarray:
+    """The pixels of ``mask`` deeper than ``share`` of its deepest point (distance to its outline)."""
+    depth = cv2.distanceTransform(np.pad(mask, 1).view(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    return depth >= share * float(depth.max())
 
 
 def _near(regions: Sequence[Region], x: int, y: int, reach: int) -> bool:

@@ -54,6 +54,9 @@ class SegmentOptions:
     click_reach: int = 12  # ...widened to the pixels of the click's own colour this close to it
     click_tolerance: int = 5  # (Lab units per channel)
     rim_alpha: float = 0.3  # 0 turns the rim step off
+    # A prior's pixels deeper than this share of its deepest point are certainly ship (0: off), unless a
+    # negative click lies on the prior.
+    core: float = 0.6
     close: int = 2  # GrabCut's answer closed with a disc of this radius, holes filled (0: off)
     nudge_reach: int = 64  # a click next to the outline moves it at most this far along (pixels; 0: off)
     # A negative click on a ship takes pixels at most this many times its depth in the spill (its

@@ -12,12 +12,29 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["close_and_fill", "grabcut_crop", "overlapping_most", "push_rim", "rim_alpha"]
+__all__ = [
+    "ALL_SIDES",
+    "Sides",
+    "close_and_fill",
+    "grabcut_crop",
+    "inner_sides",
+    "overlapping_most",
+    "push_rim",
+    "rim_alpha",
+]
 
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
 
 Dot = tuple[float, float, int, int]  # (x, y, GC_* value, radius) in crop coordinates: a hard constraint
+Sides = tuple[bool, bool, bool, bool]  # top, bottom, left, right
+ALL_SIDES: Sides = (True, True, True, True)
+
+
+def inner_sides(y0: int, y1: int, x0: int, x1: int, shape: Sequence[int]) -> Sides:
+    """Which sides of the crop ``[y0:y1, x0:x1]`` of an image of ``shape`` lie inside the image (a side on
+    the image's own edge is not known to be sea: a ship cut by the frame runs on there)."""
+    return (y0 > 0, y1 < int(shape[0]), x0 > 0, x1 < int(shape[1]))
 
 
 def grabcut_crop(
@@ -27,13 +44,15 @@ def grabcut_crop(
     side: int,
     iterations: int,
     dots: Sequence[Dot] = (),
+    sea_sides: Sides = ALL_SIDES,
 ) -> np.ndarray | None:
     """``cv2.grabCut`` on ``crop`` from ``trimap`` (GC_* values, the crop's shape), run on the crop shrunk
     to ``side`` pixels at most; the ship pixels at full size (bool), or None when there is nothing to cut.
 
     ``dots`` are drawn into the shrunk trimap as discs of their radius (scaled, at least 1 px once the
-    radius is), so a click's constraint survives the shrinking. The crop's border is sea, and the
-    trimap's hard labels hold at full size whatever the shrunk cut said.
+    radius is), so a click's constraint survives the shrinking. The crop's border is sea on ``sea_sides``
+    (top, bottom, left, right; :func:`inner_sides` gives the ones inside the image), and the trimap's
+    hard labels hold at full size whatever the shrunk cut said.
     """
     crop = np.ascontiguousarray(crop)
     h, w = trimap.shape
@@ -49,7 +68,15 @@ def grabcut_crop(
         cx, cy = int((x + 0.5) * scale), int((y + 0.5) * scale)
         if 0 <= cx < small.shape[1] and 0 <= cy < small.shape[0]:
             cv2.circle(small, (cx, cy), radius, int(value), -1)
-    small[0, :] = small[-1, :] = small[:, 0] = small[:, -1] = cv2.GC_BGD
+    top, bottom, left, right = sea_sides
+    if top:
+        small[0, :] = cv2.GC_BGD
+    if bottom:
+        small[-1, :] = cv2.GC_BGD
+    if left:
+        small[:, 0] = cv2.GC_BGD
+    if right:
+        small[:, -1] = cv2.GC_BGD
     probable = (small == cv2.GC_PR_FGD) | (small == cv2.GC_FGD)
     if not probable.any() or probable.all():
         return None

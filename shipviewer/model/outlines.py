@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shipviewer.model.grabcut import close_and_fill, grabcut_crop, overlapping_most, push_rim
+from shipviewer.model.grabcut import (
+    close_and_fill,
+    grabcut_crop,
+    inner_sides,
+    overlapping_most,
+    push_rim,
+)
 
 __all__ = ["DEFAULT_REFINE", "OutlineCache", "RefineOptions", "refine_outlines"]
 
@@ -96,9 +102,15 @@ def refine_outlines(
         depth = cv2.distanceTransform(blob.view(np.uint8), cv2.DIST_L2, 3)
         trimap[depth >= options.core * float(depth.max())] = cv2.GC_FGD
         trimap[~free] = cv2.GC_BGD
-        trimap[0, :] = trimap[-1, :] = trimap[:, 0] = trimap[:, -1] = cv2.GC_BGD
+        # The window's border is sea, except where it is the image's own edge (a ship cut by the frame).
+        sides = inner_sides(y0, y1, x0, x1, labels.shape)
+        for inner, edge in zip(sides, (trimap[0, :], trimap[-1, :], trimap[:, 0], trimap[:, -1])):
+            if inner:
+                edge[...] = cv2.GC_BGD
         crop = image[y0:y1, x0:x1]
-        ship = grabcut_crop(crop, trimap, side=options.max_side, iterations=options.iterations)
+        ship = grabcut_crop(
+            crop, trimap, side=options.max_side, iterations=options.iterations, sea_sides=sides
+        )
         if ship is None:  # nothing to cut (a window all one kind): the model's outline stands
             ship = blob & free
         else:

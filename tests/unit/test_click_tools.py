@@ -31,6 +31,7 @@ from shipviewer.edits import (
     watershed_split,
 )
 from shipviewer.edits.click_session import ClickSession
+from shipviewer.synth.ships import ShipSpec, render_ship
 
 H, W = 96, 128
 SEA = (24, 52, 86)
@@ -69,6 +70,29 @@ def blank() -> np.ndarray:
     return np.zeros((H, W), np.int32)
 
 
+def synthetic_ship(spec: ShipSpec, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A ship drawn by ``shipviewer.synth`` on :func:`sea` (seed ``seed``; it may run off the frame):
+    the (H, W, 3) uint8 image and the ship's mask."""
+    image = sea(seed=seed).astype(np.float32)
+    sprite = render_ship(spec, np.random.default_rng(seed))
+    h, w = sprite.alpha.shape
+    y0, x0 = max(sprite.y0, 0), max(sprite.x0, 0)
+    y1, x1 = min(sprite.y0 + h, H), min(sprite.x0 + w, W)
+    inner = slice(y0 - sprite.y0, y1 - sprite.y0), slice(x0 - sprite.x0, x1 - sprite.x0)
+    part = image[y0:y1, x0:x1]
+    part[...] = part * (1 - sprite.alpha[inner][..., None]) + sprite.colour[inner]
+    truth = np.zeros((H, W), bool)
+    truth[y0:y1, x0:x1] = sprite.footprint[inner]
+    return np.clip(image, 0, 255).astype(np.uint8), truth
+
+
+def deepest(mask: np.ndarray) -> Click:
+    """A click where the simulated labeller clicks first: the pixel farthest inside ``mask``."""
+    depth = cv2.distanceTransform(np.pad(mask, 1).view(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    y, x = divmod(int(depth.argmax()), mask.shape[1])
+    return Click(x, y)
+
+
 SHIP = [(30, 40), (80, 40), (92, 48), (80, 56), (30, 56)]  # x, y corners: a hull with a bow
 
 
@@ -97,6 +121,33 @@ def test_one_click_on_a_ship_with_the_model_map() -> None:
     assert not labels.any()
     atom.redo(labels)
     assert iou(labels == 1, truth) >= 0.85
+
+
+def test_a_ship_cut_by_the_frame_is_found_up_to_the_frame() -> None:
+    # The image's own edge is not known to be sea: GrabCut's window was ringed with sea there, so a ship
+    # cut by the frame (common in Airbus tiles) lost its end, or all of it when the end was most of it.
+    rgb, truth = synthetic_ship(ShipSpec(-20.0, 48.0, 0.2, 90.0, 18.0, "barge", False, 16.0, 4.0), 2)
+    labels = blank()
+    click_segment(labels, 1, rgb, [deepest(truth)], probability=truth.view(np.uint8) * 242)
+    assert iou(labels == 1, truth) >= 0.9  # it was 0.53
+    on_the_frame = truth[:, 0]
+    assert (labels[:, 0][on_the_frame] == 1).mean() >= 0.9
+
+
+def test_the_middle_of_the_models_blob_stays_ship_under_a_click_on_the_deck() -> None:
+    # A container ship under a perfect map, clicked where the labeller clicks first (the deepest point):
+    # GrabCut, free over the whole blob, gave the stacks of one colour to the sea. The blob's middle is
+    # now certain.
+    rgb, truth = synthetic_ship(ShipSpec(64.0, 48.0, 0.3, 100.0, 20.0, "container", False, 18.0, 4.0), 3)
+    scores = {}
+    for core in (0.6, 0.0):
+        labels = blank()
+        options = SegmentOptions(core=core)
+        perfect = truth.view(np.uint8) * 242
+        click_segment(labels, 1, rgb, [deepest(truth)], probability=perfect, options=options)
+        scores[core] = iou(labels == 1, truth)
+    assert scores[0.6] >= 0.8
+    assert scores[0.6] >= scores[0.0] + 0.1
 
 
 def test_a_negative_click_on_the_rim_takes_the_rim_not_half_the_hull() -> None:
