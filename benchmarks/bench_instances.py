@@ -8,7 +8,8 @@ On a data set in the Kaggle layout (the synthetic harbours moor ships side by si
 - every single true hull longer than 150 px that touches no other ship, and counts those the model finds
   (a predicted instance overlaps it) that stay one instance: exactly one predicted instance has >= 20 % of
   its pixels on the hull (target >= 95 %).
-Both are printed for plain connected components (the reference) and for ``split_touching``, with the
+All are printed for plain connected components (the reference), for ``split_touching`` (watershed on
+the map) and for ``split_hulls`` (seams in the image, :mod:`shipviewer.model.seams`), with the
 competition F2 of each, over the same probability maps.
 """
 
@@ -67,11 +68,12 @@ def main() -> int:
     truth = read_ships(located.csv_path)
     session = InferenceSession(args.model or default_model_path(), device="cpu")
     meta = session.metadata
-    pairs_total = {False: 0, True: 0}
-    pairs_ok = {False: 0, True: 0}
-    hulls_found = {False: 0, True: 0}
-    hulls_whole = {False: 0, True: 0}
-    predictions: dict[bool, dict[str, list[str]]] = {False: {}, True: {}}
+    ways = ("components", "watershed", "seams")
+    pairs_total = dict.fromkeys(ways, 0)
+    pairs_ok = dict.fromkeys(ways, 0)
+    hulls_found = dict.fromkeys(ways, 0)
+    hulls_whole = dict.fromkeys(ways, 0)
+    predictions: dict[str, dict[str, list[str]]] = {way: {} for way in ways}
     ids = sorted(truth)[: args.limit]
     interesting = 0
     for image_id in ids:
@@ -87,15 +89,16 @@ def main() -> int:
         analysis = session.analyse(image)
         probability = analysis.probability if analysis.passed else np.zeros((768, 768), np.float32)
         interesting += bool(pairs or singles)
-        for split in (False, True):
+        for split in ways:
             pred = probability_to_ships(
                 probability,
                 meta.threshold,
                 meta.min_size,
-                split_touching=split,
+                split_touching=split == "watershed",
                 seam=meta.seam,
                 refine=session.refine,
                 image=image,
+                split_hulls=split == "seams",
             )
             predictions[split][image_id] = pred
             masks = [rle.decode(p) for p in pred]
@@ -123,8 +126,13 @@ def main() -> int:
         f"({interesting} with touching pairs or long hulls)"
         + (", outlines refined from the image (the model's advice)" if session.refine else "")
     )
-    for split in (False, True):
-        name = "watershed split" if split else "connected components (reference)"
+    names = {
+        "components": "connected components (reference)",
+        "watershed": "watershed split",
+        "seams": "seams between hulls (hull_strips)",
+    }
+    for split in ways:
+        name = names[split]
         f2 = score_dataset({i: truth[i] for i in ids}, predictions[split]).score
         pair_share = pairs_ok[split] / max(pairs_total[split], 1)
         hull_share = hulls_whole[split] / max(hulls_found[split], 1)

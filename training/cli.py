@@ -241,7 +241,10 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:
         "--refine",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="redraw each ship's outline from the image by GrabCut (default: as the model's metadata says)",
+        help=(
+            "redraw each ship's outline from the image by GrabCut, and cut ships moored side by side at "
+            "the seam between them (default: as the model's metadata says)"
+        ),
     )
     p.add_argument(
         "--data",

@@ -160,7 +160,10 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         "--refine",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="redraw each ship's outline from the image by GrabCut (default: as the model's metadata says)",
+        help=(
+            "redraw each ship's outline from the image by GrabCut, and cut ships moored side by side at "
+            "the seam between them (default: as the model's metadata says)"
+        ),
     )
     p.set_defaults(handler=_run_predict)
 

@@ -19,6 +19,7 @@ import numpy as np
 from shipviewer.edits.click_types import DEFAULT_OPTIONS, Click, SegmentOptions, inside
 from shipviewer.edits.undo import Box
 from shipviewer.model.grabcut import rim_alpha
+from shipviewer.model.seams import hull_strips
 
 __all__ = ["correction", "fit_click"]
 
@@ -52,6 +53,9 @@ def correction(
                 px, py = _in_frame(c, area)
                 reach = options.protect_share * float(np.hypot(px - x, py - y))
                 target &= ~_within(reach, px, py, target.shape)
+    positives = [c for c in earlier if c.positive]
+    if not click.positive and options.split_hulls and old[y, x] and positives:
+        target |= _other_hull(crop, old, x, y, [_in_frame(c, area) for c in positives])
     if click.radius is not None and options.nudge_reach > 0:
         others = [_in_frame(c, area) for c in earlier if c.positive != click.positive]
         target |= _nudge(crop, old, free, x, y, click, options.nudge_reach, others)
@@ -136,6 +140,28 @@ def _nudge(
     else:
         like = alpha <= min([max(at_click, (at_click + 0.5) / 2), *[a - 1e-3 for a in against]])
     return _local_change(band & defined & like, x, y)
+
+
+def _other_hull(
+    crop: np.ndarray, ship: np.ndarray, x: int, y: int, positives: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """The hull of ``ship`` moored alongside (a strip of :func:`.seams.hull_strips`) that a "not this"
+    at (x, y) lies on, when none of the positive clicks (at least one) lies on it: a raft's neighbour
+    goes whole."""
+    rows, cols = np.flatnonzero(ship.any(axis=1)), np.flatnonzero(ship.any(axis=0))
+    y0, y1 = max(int(rows[0]) - 4, 0), int(rows[-1]) + 5
+    x0, x1 = max(int(cols[0]) - 4, 0), int(cols[-1]) + 5
+    strips = hull_strips(crop[y0:y1, x0:x1], ship[y0:y1, x0:x1])
+    out = np.zeros_like(ship)
+    if strips.max() <= 1:
+        return out
+    clicked = strips[y - y0, x - x0]
+    h, w = strips.shape
+    for px, py in positives:
+        if 0 <= px - x0 < w and 0 <= py - y0 < h and strips[py - y0, px - x0] == clicked:
+            return out
+    out[y0:y1, x0:x1] = strips == clicked
+    return out
 
 
 def _in_frame(click: Click, area: Box) -> tuple[int, int]:

@@ -53,6 +53,7 @@ from shipviewer.model.grabcut import (
     overlapping_most,
     push_rim,
 )
+from shipviewer.model.seams import hull_strips
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -84,8 +85,11 @@ def _around(x: int, y: int, radius: int, shape: Sequence[int]) -> Box:
     return Box(y - radius, y + radius + 1, x - radius, x + radius + 1).clip(shape)
 
 
-def _model_prior(probability: np.ndarray, x: int, y: int, options: SegmentOptions) -> Region | None:
-    """The blob of the probability map holding (x, y): a fixed-range flood fill down to a floor."""
+def _model_prior(
+    probability: np.ndarray, image: np.ndarray, x: int, y: int, options: SegmentOptions
+) -> Region | None:
+    """The blob of the probability map holding (x, y): a fixed-range flood fill down to a floor; of a
+    blob over hulls moored side by side, the hull holding the click (``split_hulls``)."""
     window = _around(x, y, options.model_reach, probability.shape)
     levels = _levels(probability, window)
     lx, ly = x - window.x0, y - window.y0
@@ -100,7 +104,23 @@ def _model_prior(probability: np.ndarray, x: int, y: int, options: SegmentOption
     mask = np.zeros((levels.shape[0] + 2, levels.shape[1] + 2), np.uint8)
     flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
     cv2.floodFill(levels, mask, (sx, sy), 0, peak - floor, 255 - peak, flags)
-    return window, mask[1:-1, 1:-1].view(bool)
+    blob = mask[1:-1, 1:-1].view(bool)
+    if options.split_hulls:
+        blob = _own_hull(image[window.slices], blob, sx, sy)
+    return window, blob
+
+
+def _own_hull(crop: np.ndarray, blob: np.ndarray, x: int, y: int) -> np.ndarray:
+    """The strip of ``blob`` (see :func:`.seams.hull_strips`) that holds (x, y), a pixel of it."""
+    rows, cols = np.flatnonzero(blob.any(axis=1)), np.flatnonzero(blob.any(axis=0))
+    y0, y1 = max(int(rows[0]) - 4, 0), int(rows[-1]) + 5
+    x0, x1 = max(int(cols[0]) - 4, 0), int(cols[-1]) + 5
+    strips = hull_strips(crop[y0:y1, x0:x1], blob[y0:y1, x0:x1])
+    if strips.max() <= 1:
+        return blob
+    own = np.zeros_like(blob)
+    own[y0:y1, x0:x1] = strips == strips[y - y0, x - x0]
+    return own
 
 
 def _disc_prior(x: int, y: int, shape: Sequence[int], radius: int = 3) -> Region:
@@ -386,7 +406,7 @@ def segment_clicks(
         if cache is not None and key in cache and (cache[key] is not None or not force):
             prior = cache[key]
         else:
-            prior = _model_prior(probability, x, y, options) if probability is not None else None
+            prior = _model_prior(probability, image, x, y, options) if probability is not None else None
             if prior is None:
                 guess = _grabcut_prior if options.fallback == "grabcut" else _flood_prior
                 prior = guess(image, x, y, options)

@@ -54,6 +54,7 @@ class SegmentOptions:
     click_reach: int = 12  # ...widened to the pixels of the click's own colour this close to it
     click_tolerance: int = 5  # (Lab units per channel)
     rim_alpha: float = 0.3  # 0 turns the rim step off
+    split_hulls: bool = True  # the model prior of a click on a raft is the clicked hull's strip
     # A prior's pixels deeper than this share of its deepest point are certainly ship (0: off), unless a
     # negative click lies on the prior.
     core: float = 0.6

@@ -46,6 +46,7 @@ def probability_to_ships(
     refine: bool = False,
     image: np.ndarray | None = None,
     outline_cache: OutlineCache | None = None,
+    split_hulls: bool | None = None,
 ) -> list[str]:
     """Non-overlapping ships as canonical RLE strings: pixels above ``threshold``, one ship per
     connected blob, blobs under ``min_size`` pixels dropped, ordered by their first pixel.
@@ -56,18 +57,22 @@ def probability_to_ships(
     ``shipviewer train --seam``): the gap between two ships goes back to them (:func:`.instances.fill_seams`).
     With ``refine``, each ship's outline is redrawn from ``image`` ((H, W, 3) uint8 RGB, required then) by
     GrabCut (:func:`.outlines.refine_outlines`, ``outline_cache`` its per-image cache), and ``min_size``
-    applies before and after.
+    applies before and after. With ``split_hulls`` (None: as ``refine``, for outlines drawn from the
+    image include the seams the image shows), each ship is then cut where a seam runs along it between
+    hulls moored side by side (:func:`.seams.hull_strips`; ``image`` required then too).
     """
+    if split_hulls is None:
+        split_hulls = refine
     options = PostprocessOptions(threshold, min_size, connectivity)
     prob = np.asarray(probability)
     if prob.ndim == 3 and prob.shape[-1] == 1:
         prob = prob[..., 0]
     if prob.ndim != 2:
         raise ValueError(f"a probability map must be (H, W) or (H, W, 1), got shape {probability.shape}")
-    if refine and (image is None or image.shape[:2] != prob.shape):
-        raise ValueError("refining outlines needs the image the probability map is of")
+    if (refine or split_hulls) and (image is None or image.shape[:2] != prob.shape):
+        raise ValueError("refining outlines or splitting hulls needs the image the probability map is of")
     mask = prob > options.threshold
-    if not split_touching and seam <= 0 and not refine:
+    if not split_touching and seam <= 0 and not refine and not split_hulls:
         return rle_codec.ships_from_mask(
             mask, connectivity=options.connectivity, min_size=max(options.min_size, 1)
         )
@@ -88,4 +93,8 @@ def probability_to_ships(
         labels = refine_outlines(image, labels, cache=outline_cache)
         areas = np.bincount(labels.ravel())
         labels[areas[labels] < max(options.min_size, 1)] = 0
+    if split_hulls and image is not None:
+        from shipviewer.model.seams import split_labels
+
+        labels = split_labels(image, labels)
     return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))

@@ -1,0 +1,169 @@
+"""Hulls moored side by side in one blob, cut at the seams between them (shipviewer.model.seams), and
+what uses it: the outline refinement of predicted ships and the click tool's prior."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shipviewer.airbus import rle
+from shipviewer.edits import AnnotationDoc, Click, SegmentOptions, click_segment
+from shipviewer.edits.click_session import ClickSession
+from shipviewer.model.postprocess import probability_to_ships
+from shipviewer.model.seams import SeamOptions, hull_strips, split_labels
+from shipviewer.synth.ships import ShipSpec, render_ship
+
+H, W = 120, 160
+SEA = (24, 52, 86)
+
+
+def sea(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    image = np.empty((H, W, 3), np.uint8)
+    for c, level in enumerate(SEA):
+        image[..., c] = np.clip(level + rng.normal(0, 3, (H, W)), 0, 255).astype(np.uint8)
+    return image
+
+
+def hull(image: np.ndarray, corners: list[tuple[int, int]], colour: tuple[int, int, int]) -> np.ndarray:
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.array(corners, np.int32).reshape(-1, 1, 2)], 1)
+    image[mask > 0] = colour
+    return mask.astype(bool)
+
+
+def turned(corners: list[tuple[int, int]], degrees: float) -> list[tuple[int, int]]:
+    """The corners turned about the frame's centre."""
+    t = np.deg2rad(degrees)
+    c, s = np.cos(t), np.sin(t)
+    return [
+        (round(W / 2 + c * (x - W / 2) - s * (y - H / 2)), round(H / 2 + s * (x - W / 2) + c * (y - H / 2)))
+        for x, y in corners
+    ]
+
+
+def raft(degrees: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A barge and a tanker moored side by side, touching (the tanker's grey near the barge's): the
+    image and the two hulls."""
+    image = sea()
+    upper = hull(
+        image, turned([(30, 40), (120, 40), (132, 50), (120, 60), (30, 60)], degrees), (150, 120, 96)
+    )
+    lower = hull(
+        image, turned([(26, 61), (124, 61), (136, 71), (124, 81), (26, 81)], degrees), (170, 170, 164)
+    )
+    return image, upper, lower & ~upper
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+@pytest.mark.parametrize("degrees", [0.0, 27.0, 90.0, 141.0])
+def test_two_hulls_side_by_side_come_apart_at_their_seam(degrees: float) -> None:
+    image, upper, lower = raft(degrees)
+    blob = upper | lower
+    strips = hull_strips(image, blob)
+    assert int(strips.max()) == 2
+    assert ((strips > 0) == blob).all()  # every pixel of the blob, and none outside it
+    for ship in (upper, lower):
+        assert max(iou(ship, strips == k) for k in (1, 2)) >= 0.9
+
+
+def test_a_long_patterned_hull_stays_whole() -> None:
+    # A bulk carrier's hatch covers and a container ship's stacks give edges along the hull too, but
+    # short and broken ones; and a hull is long for its width.
+    for kind, seed in (("bulk", 0), ("container", 1), ("tanker", 2), ("bulk", 3)):
+        image = sea(seed).astype(np.float32)
+        sprite = render_ship(
+            ShipSpec(80.0, 60.0, 0.4, 120.0, 24.0, kind, False, 20.0, 4.0), np.random.default_rng(seed)
+        )
+        h, w = sprite.alpha.shape
+        part = image[sprite.y0 : sprite.y0 + h, sprite.x0 : sprite.x0 + w]
+        part[...] = part * (1 - sprite.alpha[..., None]) + sprite.colour
+        truth = np.zeros((H, W), bool)
+        truth[sprite.y0 : sprite.y0 + h, sprite.x0 : sprite.x0 + w] = sprite.footprint
+        rgb = np.clip(image, 0, 255).astype(np.uint8)
+        assert int(hull_strips(rgb, truth).max()) == 1, kind
+        # Drawn fat, as a model's blob is, the hull's own sides are seams along it: whatever the cut,
+        # the strip under the hull's middle (what a click on it takes) fits the hull as well as the
+        # blob did, or better.
+        fat = cv2.dilate(truth.view(np.uint8), np.ones((9, 9), np.uint8)).view(bool)
+        strips = hull_strips(rgb, fat)
+        cy, cx = (int(v) for v in np.argwhere(truth).mean(axis=0))
+        assert iou(strips == strips[cy, cx], truth) >= iou(fat, truth) - 0.02, kind
+
+
+def test_a_blob_long_for_its_width_is_never_cut() -> None:
+    image, upper, lower = raft()
+    blob = upper | lower
+    assert int(hull_strips(image, blob, SeamOptions(max_aspect=2.0)).max()) == 1
+    with pytest.raises(ValueError, match="max_aspect"):
+        SeamOptions(max_aspect=1.0)
+    with pytest.raises(ValueError, match="does not match"):
+        hull_strips(image, blob[:-1])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(0, 2**31 - 1),
+    st.lists(
+        st.tuples(st.integers(0, W - 1), st.integers(0, H - 1), st.integers(3, 40)), min_size=1, max_size=4
+    ),
+)
+def test_strips_cover_the_blob_exactly(seed: int, discs: list[tuple[int, int, int]]) -> None:
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+    blob = np.zeros((H, W), np.uint8)
+    for x, y, r in discs:
+        cv2.ellipse(blob, (x, y), (r, max(r // 3, 1)), float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    mask = blob.view(bool)
+    strips = hull_strips(image, mask)
+    assert ((strips > 0) == mask).all()
+    assert strips.dtype == np.int32 and strips.min() >= 0
+
+
+def test_split_labels_renumbers_and_keeps_every_pixel() -> None:
+    image, upper, lower = raft()
+    labels = np.zeros((H, W), np.int32)
+    labels[upper | lower] = 1
+    labels[100:110, 10:20] = 3  # a small boat; label 2 is absent
+    out = split_labels(image, labels)
+    assert sorted(np.unique(out).tolist()) == [0, 1, 2, 3]
+    assert ((out > 0) == (labels > 0)).all()
+    assert (out[100:110, 10:20] == 3).all()
+
+
+def test_refined_predictions_cut_a_raft_and_can_be_told_not_to() -> None:
+    image, upper, lower = raft(27.0)
+    prob = cv2.GaussianBlur(
+        cv2.dilate((upper | lower).view(np.uint8), np.ones((5, 5), np.uint8)).astype(np.float32), (0, 0), 2.0
+    )
+    cut = probability_to_ships(prob, 0.5, 10, refine=True, image=image)
+    kept = probability_to_ships(prob, 0.5, 10, refine=True, image=image, split_hulls=False)
+    assert len(cut) == 2 and len(kept) == 1
+    masks = [rle.decode(r, (H, W)) for r in cut]
+    for ship in (upper, lower):
+        assert max(iou(ship, m) for m in masks) >= 0.8
+    with pytest.raises(ValueError, match="needs the image"):
+        probability_to_ships(prob, 0.5, 10, split_hulls=True)
+
+
+def test_a_click_on_one_hull_of_a_raft_takes_that_hull_and_not_this_takes_the_other() -> None:
+    image, upper, lower = raft(27.0)
+    prob = (cv2.dilate((upper | lower).view(np.uint8), np.ones((3, 3), np.uint8)) * 240).astype(np.uint8)
+    labels = np.zeros((H, W), np.int32)
+    cy, cx = (int(v) for v in np.argwhere(upper).mean(axis=0))
+    click_segment(labels, 1, image, [Click(cx, cy)], probability=prob)
+    assert iou(labels == 1, upper) >= 0.85
+    # The whole raft as the ship, then "not this" on the other hull: it goes, all of it.
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    session.add(image, Click(cx, cy), probability=prob, options=SegmentOptions(split_hulls=False))
+    assert iou(doc.labels == session.label, upper | lower) >= 0.85
+    ly, lx = (int(v) for v in np.argwhere(lower).mean(axis=0))
+    session.add(image, Click(lx, ly, positive=False), probability=prob)
+    assert iou(doc.labels == session.label, upper) >= 0.85
