@@ -598,7 +598,10 @@ def click_segment(
     free = (region == 0) | old
     target = (old != new_mask) & free
     if fix is not None:
-        target = correction(image[area.slices], old, new_mask, free, area, fix, clicks[:-1], options)
+        levels = None if probability is None else _levels(probability, area)
+        target = correction(
+            image[area.slices], old, new_mask, free, area, fix, clicks[:-1], options, levels=levels
+        )
         new_mask = old != target
         # A ship is one piece: what a correction cut off from the positive clicks and from the bulk of
         # the ship goes to the sea (a stray crumb, half a neighbour's hull).

@@ -60,6 +60,9 @@ class SegmentOptions:
     core: float = 0.6
     close: int = 2  # GrabCut's answer closed with a disc of this radius, holes filled (0: off)
     nudge_reach: int = 64  # a click next to the outline moves it at most this far along (pixels; 0: off)
+    # ...over the colours like the click's, and where the model's map is this sure of ship (1 − this, of
+    # sea, for "not this") and at least as sure as at the click (0: colours only).
+    nudge_sure: float = 0.9
     # A negative click on a ship takes pixels at most this many times its depth in the spill (its
     # distance to the outline) + 8 px away, so a rerun cannot drop a whole hull (0: no limit).
     correction_reach: float = 8.0

@@ -10,7 +10,7 @@ give short or broken edges; a single hull is also long for its width, so a blob 
 ``max_aspect`` times as long as it is wide is never cut.
 
 Measured on the ships of ``shipviewer synth --images 100 --seed 7 --ship-fraction 1`` with their true
-masks as the blobs (``benchmarks/bench_seams.py``): of the 71 ships that touch another, 45 come out as a
+masks as the blobs (``benchmarks/bench_seams.py``): of the 71 ships that touch another, 44 come out as a
 strip matching them at IoU ≥ 0.5 (23 with the blob kept whole), and all 202 single hulls over 150 px stay
 whole (strength 2 told 54 apart but cut 8 single hulls). Used by the click tool (the prior of a click
 on a raft is its hull) and after the outline refinement of predicted ships (``probability_to_ships``).

@@ -242,6 +242,29 @@ def test_a_click_next_to_the_outline_moves_that_stretch_of_it() -> None:
     assert not grown[:, 82:].any()
 
 
+def test_where_the_colours_say_nothing_the_models_sure_map_moves_the_outline() -> None:
+    """Masks are drawn generously: the true ship here has a row of sea above the hull. A click on that
+    row (sea-coloured) moved one pixel; where the model's map is sure of ship there, the row goes."""
+    image = sea()
+    visible = hull(image, [(30, 41), (80, 41), (80, 56), (30, 56)], (220, 220, 214))
+    truth = visible.copy()
+    truth[40, 30:81] = True  # the generous row, sea in the image
+    sure = (truth * 250).astype(np.uint8)
+    rows = {}
+    for confidence in (0.9, 0.0):
+        session = _session_on(AnnotationDoc.empty((H, W)), visible)
+        options = SegmentOptions(nudge_sure=confidence)
+        session.add(image, Click(30, 40), probability=sure, options=options)
+        rows[confidence] = int((session.doc.labels[40] == 1).sum())
+    assert rows[0.9] >= 48  # the row, from one click at its end
+    assert rows[0.0] <= 10
+    # Not where the map is unsure (a blobby map's rim), nor past the hull's row.
+    session = _session_on(AnnotationDoc.empty((H, W)), visible)
+    session.add(image, Click(30, 40), probability=(truth * 180).astype(np.uint8))
+    assert (session.doc.labels[40] == 1).sum() <= 10
+    assert not (session.doc.labels[:40] == 1).any()
+
+
 def test_a_not_this_on_a_strip_of_sea_along_the_hull_takes_the_whole_strip() -> None:
     """The mask runs one row of sea too high along a long hull: one negative click on that row takes
     the row off from end to end (the stretch of outline as sea-like as the click), and nothing of the
