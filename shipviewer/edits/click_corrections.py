@@ -57,7 +57,7 @@ def correction(
                 reach = options.protect_share * float(np.hypot(px - x, py - y))
                 target &= ~_within(reach, px, py, target.shape)
     positives = [c for c in earlier if c.positive]
-    if not click.positive and options.split_hulls and old[y, x] and positives:
+    if not click.positive and options.split_hulls and old[y, x] and positives and click.radius is None:
         target |= _other_hull(crop, old, x, y, [_in_frame(c, area) for c in positives])
     if click.radius is not None and options.nudge_reach > 0:
         others = [_in_frame(c, area) for c in earlier if c.positive != click.positive]

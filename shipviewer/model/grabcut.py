@@ -25,6 +25,7 @@ __all__ = [
 
 _SQUARE3 = np.ones((3, 3), np.uint8)
 _SQUARE5 = np.ones((5, 5), np.uint8)
+_EDGE_REACH = 2  # pixels (of the shrunk crop) along the image's edge either side of where the ship meets it
 
 Dot = tuple[float, float, int, int]  # (x, y, GC_* value, radius) in crop coordinates: a hard constraint
 Sides = tuple[bool, bool, bool, bool]  # top, bottom, left, right
@@ -68,15 +69,15 @@ def grabcut_crop(
         cx, cy = int((x + 0.5) * scale), int((y + 0.5) * scale)
         if 0 <= cx < small.shape[1] and 0 <= cy < small.shape[0]:
             cv2.circle(small, (cx, cy), radius, int(value), -1)
-    top, bottom, left, right = sea_sides
-    if top:
-        small[0, :] = cv2.GC_BGD
-    if bottom:
-        small[-1, :] = cv2.GC_BGD
-    if left:
-        small[:, 0] = cv2.GC_BGD
-    if right:
-        small[:, -1] = cv2.GC_BGD
+    for side, edge in zip(sea_sides, (small[0, :], small[-1, :], small[:, 0], small[:, -1])):
+        if side:
+            edge[...] = cv2.GC_BGD
+        else:
+            # The image's own edge: open only where the ship meets it (and a little either side), or
+            # a fat blob in a window spanning much of a small frame lets GrabCut take the frame.
+            ship = ((edge == cv2.GC_PR_FGD) | (edge == cv2.GC_FGD)).astype(np.uint8)[None, :]
+            near = cv2.dilate(ship, np.ones((1, 2 * _EDGE_REACH + 1), np.uint8))[0] > 0
+            edge[~near] = cv2.GC_BGD
     probable = (small == cv2.GC_PR_FGD) | (small == cv2.GC_FGD)
     if not probable.any() or probable.all():
         return None

@@ -46,7 +46,8 @@ class ModelMetadata:
     # Trained to leave this many pixels between touching ships (shipviewer train --seam): post-processing
     # gives the gap back to the ships on either side. 0: not.
     seam: int = 0
-    # Redraw each predicted ship's outline from the image by GrabCut (see model/outlines.py).
+    # Redraw each predicted ship's outline from the image by GrabCut (see model/outlines.py), then cut
+    # ships moored side by side at the seam between them (model/seams.py).
     refine_outlines: bool = False
 
     def __post_init__(self) -> None:

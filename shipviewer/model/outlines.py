@@ -102,7 +102,8 @@ def refine_outlines(
         depth = cv2.distanceTransform(blob.view(np.uint8), cv2.DIST_L2, 3)
         trimap[depth >= options.core * float(depth.max())] = cv2.GC_FGD
         trimap[~free] = cv2.GC_BGD
-        # The window's border is sea, except where it is the image's own edge (a ship cut by the frame).
+        # The window's border is sea, except where the ship meets the image's own edge (a ship cut by
+        # the frame): grabcut_crop opens just that stretch.
         sides = inner_sides(y0, y1, x0, x1, labels.shape)
         for inner, edge in zip(sides, (trimap[0, :], trimap[-1, :], trimap[:, 0], trimap[:, -1])):
             if inner:

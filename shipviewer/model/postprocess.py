@@ -59,7 +59,9 @@ def probability_to_ships(
     GrabCut (:func:`.outlines.refine_outlines`, ``outline_cache`` its per-image cache), and ``min_size``
     applies before and after. With ``split_hulls`` (None: as ``refine``, for outlines drawn from the
     image include the seams the image shows), each ship is then cut where a seam runs along it between
-    hulls moored side by side (:func:`.seams.hull_strips`; ``image`` required then too).
+    hulls moored side by side (:func:`.seams.hull_strips`; ``image`` required then too; meant for
+    refined outlines: a blob drawn much wider than its hull has the hull's sides as seams), and
+    ``min_size`` applies to the pieces.
     """
     if split_hulls is None:
         split_hulls = refine
@@ -97,4 +99,6 @@ def probability_to_ships(
         from shipviewer.model.seams import split_labels
 
         labels = split_labels(image, labels)
+        areas = np.bincount(labels.ravel())
+        labels[areas[labels] < max(options.min_size, 1)] = 0
     return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))

@@ -5,12 +5,14 @@ GrabCut keeps it whole (the hulls' colours are alike). What does tell them apart
 two hulls: an edge that runs the whole length of the blob, along its long axis. :func:`hull_strips`
 turns the blob so its long axis lies along the rows, averages the image's gradient across the rows
 (Sobel in Lab) along each row inside the blob, and cuts at rows that stand out from the blob's median
-row and stay strong along most of their length. Deck details (hatch covers, container bays, a bridge)
+row and stay strong along at least half their length. Deck details (hatch covers, container bays, a bridge)
 give short or broken edges; a single hull is also long for its width, so a blob more than
-``max_aspect`` times as long as it is wide is never cut.
+``max_aspect`` times as long as it is wide (or more) is never cut, and only seams along the long axis are
+sought (a raft wider than it is long is not cut). It is meant for blobs drawn close to the hulls (after the
+outline refinement): a blob drawn much wider than its hull has the hull's own sides as seams.
 
 Measured on the ships of ``shipviewer synth --images 100 --seed 7 --ship-fraction 1`` with their true
-masks as the blobs (``benchmarks/bench_seams.py``): of the 71 ships that touch another, 44 come out as a
+masks as the blobs (``benchmarks/bench_seams.py``): of the 71 ships that touch another, 47 come out as a
 strip matching them at IoU ≥ 0.5 (23 with the blob kept whole), and all 202 single hulls over 150 px stay
 whole (strength 2 told 54 apart but cut 8 single hulls). Used by the click tool (the prior of a click
 on a raft is its hull) and after the outline refinement of predicted ships (``probability_to_ships``).
@@ -51,6 +53,7 @@ _SQUARE5 = np.ones((5, 5), np.uint8)
 def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAULT_SEAMS) -> np.ndarray:
     """The hulls of ``blob`` (a bool mask of ``crop``'s shape; ``crop`` (h, w, 3) uint8 RGB) as int32
     labels 1…n, 0 outside the blob; every pixel of the blob gets one, and n is 1 when there is no seam."""
+    blob = np.asarray(blob, bool)
     if crop.shape[:2] != blob.shape:
         raise ValueError(f"blob {blob.shape} does not match the crop {crop.shape[:2]}")
     labels = blob.astype(np.int32)
@@ -116,7 +119,10 @@ def _seams(image: np.ndarray, mask: np.ndarray, options: SeamOptions) -> tuple[l
     lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2Lab).astype(np.float32)
     across = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
     gradient = np.sqrt((across * across).sum(axis=2))
-    inner = cv2.erode(mask.view(np.uint8), _SQUARE5) > 0  # the blob's own outline is no seam
+    # The blob's own outline is no seam; closed first, or a crack of sea along part of a seam (hulls
+    # nearly apart) would erode the seam's own rows away.
+    closed = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, _SQUARE5)
+    inner = cv2.erode(closed, _SQUARE5) > 0
     rows = np.flatnonzero(mask.any(axis=1))
     top, bottom = int(rows[0]), int(rows[-1]) + 1
     counts = inner[top:bottom].sum(axis=1)
