@@ -84,7 +84,7 @@ def refine_outlines(
         return out
     height, width = labels.shape
     n = int(labels.max()) + 1
-    boxes = _boxes(labels, n)
+    boxes = label_boxes(labels, n)
     for label in range(1, n):
         if label not in boxes:
             continue
@@ -126,7 +126,7 @@ def refine_outlines(
     return out
 
 
-def _boxes(labels: np.ndarray, n: int) -> dict[int, tuple[int, int, int, int]]:
+def label_boxes(labels: np.ndarray, n: int) -> dict[int, tuple[int, int, int, int]]:
     """(y0, y1, x0, x1) of each label present, from one pass over the ship pixels."""
     ys, xs = np.nonzero(labels)
     values = labels[ys, xs]

@@ -171,34 +171,16 @@ def _fill_gaps(labels: np.ndarray, blob: np.ndarray) -> np.ndarray:
 def split_labels(image: np.ndarray, labels: np.ndarray, options: SeamOptions = DEFAULT_SEAMS) -> np.ndarray:
     """Every ship of ``labels`` (int32 instances, 0 = sea) cut into its hulls (:func:`hull_strips` on
     ``image``, (H, W, 3) uint8 RGB); a new int32 label image, the ships renumbered 1…n."""
+    from shipviewer.model.outlines import label_boxes
+
     out = np.zeros(labels.shape, np.int32)
     count = 0
-    for index, found in enumerate(_label_slices(labels), start=1):
-        if found is None:
-            continue
-        rows, cols = found
-        y0, y1 = max(rows.start - 4, 0), rows.stop + 4
-        x0, x1 = max(cols.start - 4, 0), cols.stop + 4
+    n = int(labels.max()) + 1 if labels.size else 1
+    for index, (y0, y1, x0, x1) in sorted(label_boxes(labels, n).items()):
+        y0, y1, x0, x1 = max(y0 - 4, 0), y1 + 4, max(x0 - 4, 0), x1 + 4
         ship = labels[y0:y1, x0:x1] == index
         strips = hull_strips(image[y0:y1, x0:x1], ship, options)
         part = out[y0:y1, x0:x1]
         part[ship] = strips[ship] + count
         count += int(strips.max())
     return out
-
-
-def _label_slices(labels: np.ndarray) -> list[tuple[slice, slice] | None]:
-    """The bounding slices of labels 1…max (None for a label not present), from one pass."""
-    n = int(labels.max()) + 1 if labels.size else 1
-    ys, xs = np.nonzero(labels)
-    values = labels[ys, xs]
-    y0, x0 = np.full(n, labels.shape[0]), np.full(n, labels.shape[1])
-    y1, x1 = np.zeros(n, np.intp), np.zeros(n, np.intp)
-    np.minimum.at(y0, values, ys)
-    np.minimum.at(x0, values, xs)
-    np.maximum.at(y1, values, ys + 1)
-    np.maximum.at(x1, values, xs + 1)
-    return [
-        (slice(int(y0[k]), int(y1[k])), slice(int(x0[k]), int(x1[k]))) if y1[k] > 0 else None
-        for k in range(1, n)
-    ]

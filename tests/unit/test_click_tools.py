@@ -31,7 +31,8 @@ from shipviewer.edits import (
     watershed_split,
 )
 from shipviewer.edits.click_session import ClickSession
-from shipviewer.synth.ships import ShipSpec, render_ship
+from shipviewer.synth.ships import ShipSpec
+from tests.ship_scenes import paint_ship
 
 H, W = 96, 128
 SEA = (24, 52, 86)
@@ -74,15 +75,7 @@ def synthetic_ship(spec: ShipSpec, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A ship drawn by ``shipviewer.synth`` on :func:`sea` (seed ``seed``; it may run off the frame):
     the (H, W, 3) uint8 image and the ship's mask."""
     image = sea(seed=seed).astype(np.float32)
-    sprite = render_ship(spec, np.random.default_rng(seed))
-    h, w = sprite.alpha.shape
-    y0, x0 = max(sprite.y0, 0), max(sprite.x0, 0)
-    y1, x1 = min(sprite.y0 + h, H), min(sprite.x0 + w, W)
-    inner = slice(y0 - sprite.y0, y1 - sprite.y0), slice(x0 - sprite.x0, x1 - sprite.x0)
-    part = image[y0:y1, x0:x1]
-    part[...] = part * (1 - sprite.alpha[inner][..., None]) + sprite.colour[inner]
-    truth = np.zeros((H, W), bool)
-    truth[y0:y1, x0:x1] = sprite.footprint[inner]
+    truth = paint_ship(image, spec, seed)
     return np.clip(image, 0, 255).astype(np.uint8), truth
 
 

@@ -11,7 +11,8 @@ from shipviewer.airbus import rle
 from shipviewer.model.metadata import ModelMetadata
 from shipviewer.model.outlines import RefineOptions, refine_outlines
 from shipviewer.model.postprocess import probability_to_ships
-from shipviewer.synth.ships import ShipSpec, render_ship
+from shipviewer.synth.ships import ShipSpec
+from tests.ship_scenes import paint_ship
 
 H, W = 160, 224
 SEA = (24, 52, 86)
@@ -23,31 +24,6 @@ def sea(seed: int = 0) -> np.ndarray:
     for c, level in enumerate(SEA):
         image[..., c] = level + rng.normal(0, 3, (H, W))
     return image
-
-
-def draw(image: np.ndarray, spec: ShipSpec, seed: int) -> np.ndarray:
-    """Paint a synthetic ship into ``image`` (float32, in place); its mask."""
-    sprite = render_ship(spec, np.random.default_rng(seed))
-    h, w = sprite.alpha.shape
-    part = image[sprite.y0 : sprite.y0 + h, sprite.x0 : sprite.x0 + w]
-    part[...] = part * (1 - sprite.alpha[..., None]) + sprite.colour
-    truth = np.zeros((H, W), bool)
-    truth[sprite.y0 : sprite.y0 + h, sprite.x0 : sprite.x0 + w] = sprite.footprint
-    return truth
-
-
-def draw_clipped(image: np.ndarray, spec: ShipSpec, seed: int) -> np.ndarray:
-    """:func:`draw` for a ship that may run off the frame."""
-    sprite = render_ship(spec, np.random.default_rng(seed))
-    h, w = sprite.alpha.shape
-    y0, x0 = max(sprite.y0, 0), max(sprite.x0, 0)
-    y1, x1 = min(sprite.y0 + h, H), min(sprite.x0 + w, W)
-    inner = slice(y0 - sprite.y0, y1 - sprite.y0), slice(x0 - sprite.x0, x1 - sprite.x0)
-    part = image[y0:y1, x0:x1]
-    part[...] = part * (1 - sprite.alpha[inner][..., None]) + sprite.colour[inner]
-    truth = np.zeros((H, W), bool)
-    truth[y0:y1, x0:x1] = sprite.footprint[inner]
-    return truth
 
 
 def blob(truth: np.ndarray, grow: int, shift: tuple[int, int]) -> np.ndarray:
@@ -65,8 +41,8 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 def scene() -> tuple[np.ndarray, list[np.ndarray]]:
     image = sea()
     ships = [
-        draw(image, ShipSpec(60.0, 50.0, 0.4, 70.0, 13.0, "tanker", False, 16.0, 4.0), 5),
-        draw(image, ShipSpec(160.0, 110.0, -0.9, 46.0, 10.0, "ferry", False, 16.0, 4.0), 6),
+        paint_ship(image, ShipSpec(60.0, 50.0, 0.4, 70.0, 13.0, "tanker", False, 16.0, 4.0), 5),
+        paint_ship(image, ShipSpec(160.0, 110.0, -0.9, 46.0, 10.0, "ferry", False, 16.0, 4.0), 6),
     ]
     return np.clip(image, 0, 255).astype(np.uint8), ships
 
@@ -165,7 +141,7 @@ def test_a_ship_cut_by_the_frame_keeps_its_end_on_the_frame() -> None:
     # The window's border was sea on every side, the image's own edge too: a barge running off the
     # frame lost its end to the sea (IoU 0.71 before, 0.94 now).
     image = sea(2)
-    truth = draw_clipped(image, ShipSpec(-20.0, 60.0, 0.2, 90.0, 18.0, "barge", False, 16.0, 4.0), 2)
+    truth = paint_ship(image, ShipSpec(-20.0, 60.0, 0.2, 90.0, 18.0, "barge", False, 16.0, 4.0), 2)
     rgb = np.clip(image, 0, 255).astype(np.uint8)
     after = refine_outlines(rgb, labels_of([blob(truth, 4, (0, 0))]))
     assert iou(after == 1, truth) >= 0.9

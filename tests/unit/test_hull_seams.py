@@ -14,7 +14,8 @@ from shipviewer.edits import AnnotationDoc, Click, SegmentOptions, click_segment
 from shipviewer.edits.click_session import ClickSession
 from shipviewer.model.postprocess import probability_to_ships
 from shipviewer.model.seams import SeamOptions, hull_strips, split_labels
-from shipviewer.synth.ships import ShipSpec, render_ship
+from shipviewer.synth.ships import ShipSpec
+from tests.ship_scenes import paint_ship
 
 H, W = 120, 160
 SEA = (24, 52, 86)
@@ -81,14 +82,7 @@ def test_a_long_patterned_hull_stays_whole() -> None:
     # short and broken ones; and a hull is long for its width.
     for kind, seed in (("bulk", 0), ("container", 1), ("tanker", 2), ("bulk", 3)):
         image = sea(seed).astype(np.float32)
-        sprite = render_ship(
-            ShipSpec(80.0, 60.0, 0.4, 120.0, 24.0, kind, False, 20.0, 4.0), np.random.default_rng(seed)
-        )
-        h, w = sprite.alpha.shape
-        part = image[sprite.y0 : sprite.y0 + h, sprite.x0 : sprite.x0 + w]
-        part[...] = part * (1 - sprite.alpha[..., None]) + sprite.colour
-        truth = np.zeros((H, W), bool)
-        truth[sprite.y0 : sprite.y0 + h, sprite.x0 : sprite.x0 + w] = sprite.footprint
+        truth = paint_ship(image, ShipSpec(80.0, 60.0, 0.4, 120.0, 24.0, kind, False, 20.0, 4.0), seed)
         rgb = np.clip(image, 0, 255).astype(np.uint8)
         assert int(hull_strips(rgb, truth).max()) == 1, kind
         # Drawn fat, as a model's blob is, the hull's own sides are seams along it: whatever the cut,
