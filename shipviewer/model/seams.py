@@ -86,7 +86,19 @@ def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAU
         borderValue=0,
     ).astype(np.int32)
     back[~blob] = 0
-    return _fill_gaps(back, blob)
+    return _fill_gaps(_one_piece_each(back), blob)
+
+
+def _one_piece_each(labels: np.ndarray) -> np.ndarray:
+    """Each strip's largest 8-connected piece; the crumbs the turn back cut off it go (to be handed to
+    the strip they touch by :func:`_fill_gaps`), so no strip is a ship in two pieces."""
+    out = labels.copy()
+    for k in range(1, int(labels.max()) + 1):
+        n, parts, stats, _ = cv2.connectedComponentsWithStats((labels == k).view(np.uint8), connectivity=8)
+        if n > 2:
+            largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            out[(parts > 0) & (parts != largest)] = 0
+    return out
 
 
 def _turn(

@@ -75,6 +75,8 @@ def test_two_hulls_side_by_side_come_apart_at_their_seam(degrees: float) -> None
     assert ((strips > 0) == blob).all()  # every pixel of the blob, and none outside it
     for ship in (upper, lower):
         assert max(iou(ship, strips == k) for k in (1, 2)) >= 0.9
+    for k in (1, 2):  # each strip one piece (the turn back left crumbs at 12 of 60 angles)
+        assert cv2.connectedComponents((strips == k).view(np.uint8), connectivity=8)[0] == 2
 
 
 def test_a_long_patterned_hull_stays_whole() -> None:
