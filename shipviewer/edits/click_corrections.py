@@ -56,6 +56,11 @@ def correction(
                 px, py = _in_frame(c, area)
                 reach = options.protect_share * float(np.hypot(px - x, py - y))
                 target &= ~_within(reach, px, py, target.shape)
+        plus = [_in_frame(c, area) for c in earlier if c.positive]
+        if plus and options.most_taken < 1 and target.sum() > options.most_taken * old.sum():
+            # Nearly the whole ship would go (a raft whose hulls look alike: the rerun gives all of it
+            # to the sea): only what lies nearer to this click than to every "ship here" goes.
+            target &= _nearer(x, y, plus, target.shape)
     positives = [c for c in earlier if c.positive]
     if not click.positive and options.split_hulls and old[y, x] and positives and click.radius is None:
         target |= _other_hull(crop, old, x, y, [_in_frame(c, area) for c in positives])
@@ -180,6 +185,16 @@ def _other_hull(
         if 0 <= px - x0 < w and 0 <= py - y0 < h and strips[py - y0, px - x0] == clicked:
             return out
     out[y0:y1, x0:x1] = strips == clicked
+    return out
+
+
+def _nearer(x: int, y: int, others: Sequence[tuple[int, int]], shape: Sequence[int]) -> np.ndarray:
+    """The pixels of a frame of ``shape`` nearer to (x, y) than to each of ``others``."""
+    ys, xs = np.mgrid[0 : int(shape[0]), 0 : int(shape[1])]
+    mine = (xs - x) ** 2 + (ys - y) ** 2
+    out = np.ones((int(shape[0]), int(shape[1])), bool)
+    for ox, oy in others:
+        out &= mine < (xs - ox) ** 2 + (ys - oy) ** 2
     return out
 
 

@@ -66,8 +66,11 @@ class SegmentOptions:
     # A negative click on a ship takes pixels at most this many times its depth in the spill (its
     # distance to the outline) + 8 px away, so a rerun cannot drop a whole hull (0: no limit).
     correction_reach: float = 8.0
-    # ...nor any pixel this share of the way (or less) from a positive click to it (0: off).
+    # ...nor any pixel this share of the way (or less) from a positive click to it (0: off)...
     protect_share: float = 0.3
+    # ...and when it would take more than this share of the ship, only what lies nearer to it than to
+    # every positive click (1: off).
+    most_taken: float = 0.75
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:

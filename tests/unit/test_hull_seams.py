@@ -179,3 +179,46 @@ def test_a_click_on_one_hull_of_a_raft_takes_that_hull_and_not_this_takes_the_ot
     assert iou(doc.labels == session.label, upper) >= 0.85
     # The other hull goes whole (without the strip, the correction left 52 of its pixels; now 22).
     assert ((doc.labels == session.label) & lower).sum() <= 0.015 * lower.sum()
+
+
+def test_not_this_on_a_hull_alongside_never_wipes_the_ship() -> None:
+    # Three alike hulls with container-like patches, one blob in the map: no seam stands out, and the
+    # rerun after a "not this" on the right hull gave the whole raft to the sea, the clicked hull too
+    # (168 px left of 6228; a new-user trial lost a raft that way). Now only what lies nearer to the
+    # "not this" than to the "ship here" may go when most of the ship would.
+    image = sea()
+    hulls = []
+    for i in range(3):
+        y = 30 + 20 * i
+        corners = [
+            (25 + 6 * i, y),
+            (120 + 6 * i, y),
+            (132 + 6 * i, y + 9),
+            (120 + 6 * i, y + 19),
+            (25 + 6 * i, y + 19),
+        ]
+        hulls.append(hull(image, corners, (160, 150, 140)))
+    union = hulls[0] | hulls[1] | hulls[2]
+    rng = np.random.default_rng(1)
+    for _ in range(120):
+        y, x = int(rng.integers(30, 90)), int(rng.integers(25, 138))
+        if union[y, x]:
+            image[y : y + 4, x : x + 5] = rng.integers(40, 255, 3)
+    image[~union] = sea()[~union]
+    prob = (cv2.dilate(union.view(np.uint8), np.ones((3, 3), np.uint8)) * 240).astype(np.uint8)
+    kept = {}
+    for most_taken in (0.75, 1.0):
+        doc = AnnotationDoc.empty((H, W))
+        session = ClickSession(doc)
+        options = SegmentOptions(most_taken=most_taken)
+        cy, cx = (int(v) for v in np.argwhere(hulls[1]).mean(axis=0))
+        session.add(image, Click(cx, cy), probability=prob, options=options)
+        assert (doc.labels == session.label).sum() >= 0.9 * union.sum()  # the raft, as one blob
+        ly, lx = (int(v) for v in np.argwhere(hulls[2]).mean(axis=0))
+        session.add(image, Click(lx, ly, positive=False), probability=prob, options=options)
+        ship = doc.labels == session.label
+        kept[most_taken] = float((ship & hulls[1]).sum() / hulls[1].sum())
+        if most_taken < 1:
+            assert (ship & hulls[2]).sum() <= 0.25 * hulls[2].sum()  # the right hull goes
+    assert kept[0.75] >= 0.75
+    assert kept[1.0] < 0.2  # without the guard (what it was)
