@@ -69,14 +69,19 @@ def grabcut_crop(
         cx, cy = int((x + 0.5) * scale), int((y + 0.5) * scale)
         if 0 <= cx < small.shape[1] and 0 <= cy < small.shape[0]:
             cv2.circle(small, (cx, cy), radius, int(value), -1)
-    for side, edge in zip(sea_sides, (small[0, :], small[-1, :], small[:, 0], small[:, -1])):
+    probable = (small == cv2.GC_PR_FGD) | (small == cv2.GC_FGD)
+    k = _EDGE_REACH + 1
+    strips = (probable[:k].any(axis=0), probable[-k:].any(axis=0), probable[:, :k].any(axis=1),
+              probable[:, -k:].any(axis=1))  # fmt: skip
+    for side, edge, ship in zip(sea_sides, (small[0, :], small[-1, :], small[:, 0], small[:, -1]), strips):
         if side:
             edge[...] = cv2.GC_BGD
         else:
-            # The image's own edge: open only where the ship meets it (and a little either side), or
-            # a fat blob in a window spanning much of a small frame lets GrabCut take the frame.
-            ship = ((edge == cv2.GC_PR_FGD) | (edge == cv2.GC_FGD)).astype(np.uint8)[None, :]
-            near = cv2.dilate(ship, np.ones((1, 2 * _EDGE_REACH + 1), np.uint8))[0] > 0
+            # The image's own edge: open only where the ship reaches it (within a few pixels: a
+            # model's map fades at the frame) and a little either side, or a fat blob in a window
+            # spanning much of a small frame lets GrabCut take the frame.
+            wide = np.ones((1, 2 * _EDGE_REACH + 1), np.uint8)
+            near = cv2.dilate(ship.astype(np.uint8)[None, :], wide)[0] > 0
             edge[~near] = cv2.GC_BGD
     probable = (small == cv2.GC_PR_FGD) | (small == cv2.GC_FGD)
     if not probable.any() or probable.all():

@@ -146,3 +146,25 @@ def test_a_ship_cut_by_the_frame_keeps_its_end_on_the_frame() -> None:
     after = refine_outlines(rgb, labels_of([blob(truth, 4, (0, 0))]))
     assert iou(after == 1, truth) >= 0.9
     assert (after[:, 0][truth[:, 0]] == 1).mean() >= 0.9
+
+
+def test_the_frame_opens_where_the_ship_comes_near_it() -> None:
+    # A model's map fades at the frame: where the "probably ship" stops 2 px short of the image's edge,
+    # the edge still opens there (a new-user trial found ships stopping short of it, none of their
+    # edge pixels taken), and stays sea elsewhere.
+    import cv2
+
+    from shipviewer.model.grabcut import grabcut_crop
+
+    crop = np.clip(sea()[:40, :60], 0, 255).astype(np.uint8)
+    crop[12:28, :40] = (210, 205, 196)  # a hull running off the left edge
+    trimap = np.full((40, 60), cv2.GC_PR_BGD, np.uint8)
+    trimap[10:30, 2:42] = cv2.GC_PR_FGD
+    trimap[16:24, 8:34] = cv2.GC_FGD
+    left_open = (True, True, False, True)
+    ship = grabcut_crop(crop, trimap, side=96, iterations=3, sea_sides=left_open)
+    assert ship is not None
+    assert ship[13:27, 0].all()  # the hull's end on the frame
+    assert not ship[:8, 0].any() and not ship[32:, 0].any()
+    closed = grabcut_crop(crop, trimap, side=96, iterations=3)
+    assert closed is not None and not closed[:, 0].any()
