@@ -43,6 +43,7 @@ def correction(
     outline a click next to it moves (:func:`_nudge`; ``levels``, the model's map under the frame as
     uint8 levels, guides it where the colours do not)."""
     x, y = _in_frame(click, area)
+    plus = [_in_frame(c, area) for c in earlier if c.positive]
     change = (old != new) & free
     target = _local_change(change & (new if click.positive else old), x, y)
     if not click.positive:
@@ -51,19 +52,15 @@ def correction(
             target &= _within(options.correction_reach * depth + 8, x, y, target.shape)
         # What lies near a "ship here" stays: the rerun after a "not this" on a hull moored alongside
         # can keep little more than the pixels round the positive click, and take the rest of its hull.
-        for c in earlier:
-            if c.positive and options.protect_share > 0:
-                px, py = _in_frame(c, area)
-                reach = options.protect_share * float(np.hypot(px - x, py - y))
-                target &= ~_within(reach, px, py, target.shape)
-        plus = [_in_frame(c, area) for c in earlier if c.positive]
+        for px, py in plus if options.protect_share > 0 else []:
+            reach = options.protect_share * float(np.hypot(px - x, py - y))
+            target &= ~_within(reach, px, py, target.shape)
         if plus and options.most_taken < 1 and target.sum() > options.most_taken * old.sum():
             # Nearly the whole ship would go (a raft whose hulls look alike: the rerun gives all of it
             # to the sea): only what lies nearer to this click than to every "ship here" goes.
             target &= _nearer(x, y, plus, target.shape)
-    positives = [c for c in earlier if c.positive]
-    if not click.positive and options.split_hulls and old[y, x] and positives and click.radius is None:
-        target |= _other_hull(crop, old, x, y, [_in_frame(c, area) for c in positives])
+    if not click.positive and options.split_hulls and old[y, x] and plus and click.radius is None:
+        target |= _other_hull(crop, old, x, y, plus)
     if click.radius is not None and options.nudge_reach > 0:
         others = [_in_frame(c, area) for c in earlier if c.positive != click.positive]
         target |= _nudge(
@@ -172,20 +169,14 @@ def _other_hull(
     """The hull of ``ship`` moored alongside (a strip of :func:`.seams.hull_strips`) that a "not this"
     at (x, y) lies on, when none of the positive clicks (at least one) lies on it: a raft's neighbour
     goes whole."""
-    rows, cols = np.flatnonzero(ship.any(axis=1)), np.flatnonzero(ship.any(axis=0))
-    y0, y1 = max(int(rows[0]) - 4, 0), int(rows[-1]) + 5
-    x0, x1 = max(int(cols[0]) - 4, 0), int(cols[-1]) + 5
-    strips = hull_strips(crop[y0:y1, x0:x1], ship[y0:y1, x0:x1])
-    out = np.zeros_like(ship)
+    strips = hull_strips(crop, ship)
     if strips.max() <= 1:
-        return out
-    clicked = strips[y - y0, x - x0]
+        return np.zeros_like(ship)
+    clicked = strips[y, x]
     h, w = strips.shape
-    for px, py in positives:
-        if 0 <= px - x0 < w and 0 <= py - y0 < h and strips[py - y0, px - x0] == clicked:
-            return out
-    out[y0:y1, x0:x1] = strips == clicked
-    return out
+    if any(0 <= px < w and 0 <= py < h and strips[py, px] == clicked for px, py in positives):
+        return np.zeros_like(ship)
+    return strips == clicked
 
 
 def _nearer(x: int, y: int, others: Sequence[tuple[int, int]], shape: Sequence[int]) -> np.ndarray:

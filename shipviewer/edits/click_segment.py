@@ -112,15 +112,8 @@ def _model_prior(
 
 def _own_hull(crop: np.ndarray, blob: np.ndarray, x: int, y: int) -> np.ndarray:
     """The strip of ``blob`` (see :func:`.seams.hull_strips`) that holds (x, y), a pixel of it."""
-    rows, cols = np.flatnonzero(blob.any(axis=1)), np.flatnonzero(blob.any(axis=0))
-    y0, y1 = max(int(rows[0]) - 4, 0), int(rows[-1]) + 5
-    x0, x1 = max(int(cols[0]) - 4, 0), int(cols[-1]) + 5
-    strips = hull_strips(crop[y0:y1, x0:x1], blob[y0:y1, x0:x1])
-    if strips.max() <= 1:
-        return blob
-    own = np.zeros_like(blob)
-    own[y0:y1, x0:x1] = strips == strips[y - y0, x - x0]
-    return own
+    strips = hull_strips(crop, blob)
+    return blob if strips.max() <= 1 else strips == strips[y, x]
 
 
 def _disc_prior(x: int, y: int, shape: Sequence[int], radius: int = 3) -> Region:
@@ -315,8 +308,7 @@ def _cut_negatives(
     if not held.any():
         # No positive click (a session refining a ship begun with "not this"): the ship's deep middle
         # holds it against the negative clicks, or their watershed would flood the whole hull.
-        depth = cv2.distanceTransform(np.pad(ship, 1).view(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-        held = (depth >= 0.6 * float(depth.max())) & ~against
+        held = _core(ship, 0.6) & ~against
     markers[held] = 1
     smooth = cv2.GaussianBlur(np.ascontiguousarray(image[window.slices]), (3, 3), 0)
     cv2.watershed(smooth, markers)

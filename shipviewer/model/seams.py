@@ -47,6 +47,7 @@ class SeamOptions:
 
 DEFAULT_SEAMS = SeamOptions()
 _SQUARE3 = np.ones((3, 3), np.uint8)
+MARGIN = 4  # pixels of the image kept round a blob
 _SQUARE5 = np.ones((5, 5), np.uint8)
 
 
@@ -58,6 +59,14 @@ def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAU
         raise ValueError(f"blob {blob.shape} does not match the crop {crop.shape[:2]}")
     labels = blob.astype(np.int32)
     if int(blob.sum()) < options.min_area:
+        return labels
+    # Work on the blob's box (and a margin): the turn's canvas is the crop's diagonal.
+    on_rows, on_cols = np.flatnonzero(blob.any(axis=1)), np.flatnonzero(blob.any(axis=0))
+    h, w = blob.shape
+    y0, y1 = max(int(on_rows[0]) - MARGIN, 0), min(int(on_rows[-1]) + MARGIN + 1, h)
+    x0, x1 = max(int(on_cols[0]) - MARGIN, 0), min(int(on_cols[-1]) + MARGIN + 1, w)
+    if (y0, y1, x0, x1) != (0, h, 0, w):
+        labels[y0:y1, x0:x1] = hull_strips(crop[y0:y1, x0:x1], blob[y0:y1, x0:x1], options)
         return labels
     ys, xs = np.nonzero(blob)
     (cx, cy), (side_a, side_b), angle = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
@@ -77,7 +86,6 @@ def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAU
     for k in range(len(edges) - 1):
         rows = slice(edges[k], edges[k + 1])
         strips[rows][mask[rows]] = k + 1
-    h, w = blob.shape
     back = cv2.warpAffine(
         strips.astype(np.float32),
         cv2.invertAffineTransform(matrix),
@@ -189,7 +197,7 @@ def split_labels(image: np.ndarray, labels: np.ndarray, options: SeamOptions = D
     count = 0
     n = int(labels.max()) + 1 if labels.size else 1
     for index, (y0, y1, x0, x1) in sorted(label_boxes(labels, n).items()):
-        y0, y1, x0, x1 = max(y0 - 4, 0), y1 + 4, max(x0 - 4, 0), x1 + 4
+        y0, y1, x0, x1 = max(y0 - MARGIN, 0), y1 + MARGIN, max(x0 - MARGIN, 0), x1 + MARGIN
         ship = labels[y0:y1, x0:x1] == index
         strips = hull_strips(image[y0:y1, x0:x1], ship, options)
         part = out[y0:y1, x0:x1]
