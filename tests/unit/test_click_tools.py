@@ -32,28 +32,15 @@ from shipviewer.edits import (
 )
 from shipviewer.edits.click_session import ClickSession
 from shipviewer.synth.ships import ShipSpec
-from tests.ship_scenes import paint_ship
+from tests import ship_scenes as scenes
+from tests.ship_scenes import SEA, hull, paint_ship
 
 H, W = 96, 128
-SEA = (24, 52, 86)
 
 
 def sea(shape: tuple[int, int] = (H, W), seed: int = 0) -> np.ndarray:
-    """A dark blue sea with a little noise, as (H, W, 3) uint8 RGB."""
-    rng = np.random.default_rng(seed)
-    image = np.empty((*shape, 3), np.uint8)
-    for c, level in enumerate(SEA):
-        image[..., c] = np.clip(level + rng.normal(0, 3, shape), 0, 255).astype(np.uint8)
-    return image
-
-
-def hull(image: np.ndarray, corners: list[tuple[int, int]], colour: tuple[int, int, int]) -> np.ndarray:
-    """Draw a filled hull and return its mask."""
-    mask = np.zeros(image.shape[:2], np.uint8)
-    pts = np.array(corners, np.int32).reshape(-1, 1, 2)
-    cv2.fillPoly(mask, [pts], 1)
-    image[mask > 0] = colour
-    return mask.astype(bool)
+    """A dark blue sea with a little noise, as (H, W, 3) uint8 RGB (this module's size by default)."""
+    return scenes.sea(shape, seed)
 
 
 def blurred_map(mask: np.ndarray, grow: int = 3, peak: float = 0.95) -> np.ndarray:

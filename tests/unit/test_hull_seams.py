@@ -15,25 +15,14 @@ from shipviewer.edits.click_session import ClickSession
 from shipviewer.model.postprocess import probability_to_ships
 from shipviewer.model.seams import SeamOptions, hull_strips, split_labels
 from shipviewer.synth.ships import ShipSpec
-from tests.ship_scenes import paint_ship
+from tests import ship_scenes as scenes
+from tests.ship_scenes import hull, paint_ship
 
 H, W = 120, 160
-SEA = (24, 52, 86)
 
 
 def sea(seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    image = np.empty((H, W, 3), np.uint8)
-    for c, level in enumerate(SEA):
-        image[..., c] = np.clip(level + rng.normal(0, 3, (H, W)), 0, 255).astype(np.uint8)
-    return image
-
-
-def hull(image: np.ndarray, corners: list[tuple[int, int]], colour: tuple[int, int, int]) -> np.ndarray:
-    mask = np.zeros(image.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.array(corners, np.int32).reshape(-1, 1, 2)], 1)
-    image[mask > 0] = colour
-    return mask.astype(bool)
+    return scenes.sea((H, W), seed)
 
 
 def turned(corners: list[tuple[int, int]], degrees: float) -> list[tuple[int, int]]:

@@ -12,18 +12,14 @@ from shipviewer.model.metadata import ModelMetadata
 from shipviewer.model.outlines import RefineOptions, refine_outlines
 from shipviewer.model.postprocess import probability_to_ships
 from shipviewer.synth.ships import ShipSpec
+from tests import ship_scenes as scenes
 from tests.ship_scenes import paint_ship
 
 H, W = 160, 224
-SEA = (24, 52, 86)
 
 
 def sea(seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    image = np.empty((H, W, 3), np.float32)
-    for c, level in enumerate(SEA):
-        image[..., c] = level + rng.normal(0, 3, (H, W))
-    return image
+    return scenes.sea((H, W), seed, as_float=True)
 
 
 def blob(truth: np.ndarray, grow: int, shift: tuple[int, int]) -> np.ndarray:
