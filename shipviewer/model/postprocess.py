@@ -87,18 +87,21 @@ def probability_to_ships(
 
         _, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=options.connectivity)
     fill_seams(labels, seam)
-    areas = np.bincount(labels.ravel())
-    labels[areas[labels] < max(options.min_size, 1)] = 0
+    _drop_small(labels, options.min_size)
     if refine and image is not None:
         from shipviewer.model.outlines import refine_outlines
 
         labels = refine_outlines(image, labels, cache=outline_cache)
-        areas = np.bincount(labels.ravel())
-        labels[areas[labels] < max(options.min_size, 1)] = 0
+        _drop_small(labels, options.min_size)
     if split_hulls and image is not None:
         from shipviewer.model.seams import split_labels
 
         labels = split_labels(image, labels)
-        areas = np.bincount(labels.ravel())
-        labels[areas[labels] < max(options.min_size, 1)] = 0
+        _drop_small(labels, options.min_size)
     return sorted(rle_codec.ships_from_labels(labels), key=lambda s: int(s.split(" ", 1)[0]))
+
+
+def _drop_small(labels: np.ndarray, min_size: int) -> None:
+    """Ships of ``labels`` (int32 instances, in place) under ``min_size`` pixels go to the sea."""
+    areas = np.bincount(labels.ravel())
+    labels[areas[labels] < max(min_size, 1)] = 0
