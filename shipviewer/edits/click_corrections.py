@@ -19,7 +19,7 @@ import numpy as np
 from shipviewer.edits.click_types import DEFAULT_OPTIONS, Click, SegmentOptions, inside
 from shipviewer.edits.undo import Box
 from shipviewer.model.grabcut import rim_alpha
-from shipviewer.model.seams import hull_strips
+from shipviewer.model.seams import hull_strips, seam_between
 
 __all__ = ["correction", "fit_click"]
 
@@ -46,6 +46,14 @@ def correction(
     plus = [_in_frame(c, area) for c in earlier if c.positive]
     change = (old != new) & free
     target = _local_change(change & (new if click.positive else old), x, y)
+    if not click.positive and options.seam_floor > 0 and old[y, x] and click.radius is None:
+        # A "not this" deep on the ship, on what a straight seam parts from the positive clicks (a tug
+        # alongside, a pier): what lies beyond the seam goes, however much of the rerun's answer it is.
+        on = _on(old, plus)
+        if on and _distance_to(old, x, y) >= 3:
+            part = seam_between(crop, old, on, (x, y), floor=options.seam_floor)
+            if part is not None:
+                return part
     if not click.positive:
         if options.correction_reach > 0:
             depth = _distance_to(old, x, y)
@@ -172,11 +180,14 @@ def _other_hull(
     strips = hull_strips(crop, ship)
     if strips.max() <= 1:
         return np.zeros_like(ship)
-    clicked = strips[y, x]
-    h, w = strips.shape
-    if any(0 <= px < w and 0 <= py < h and strips[py, px] == clicked for px, py in positives):
-        return np.zeros_like(ship)
-    return strips == clicked
+    clicked = strips == strips[y, x]
+    return np.zeros_like(ship) if _on(clicked, positives) else clicked
+
+
+def _on(mask: np.ndarray, points: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The (x, y) points that lie on ``mask``."""
+    h, w = mask.shape
+    return [(x, y) for x, y in points if 0 <= x < w and 0 <= y < h and mask[y, x]]
 
 
 def _nearer(x: int, y: int, others: Sequence[tuple[int, int]], shape: Sequence[int]) -> np.ndarray:

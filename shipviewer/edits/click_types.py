@@ -71,6 +71,10 @@ class SegmentOptions:
     # ...and when it would take more than this share of the ship, only what lies nearer to it than to
     # every positive click (1: off).
     most_taken: float = 0.75
+    # A "not this" deep on the ship takes what a straight seam at least this many times as strong as
+    # the blob's median line parts from the positive clicks (:func:`shipviewer.model.seams.seam_between`;
+    # 0: off).
+    seam_floor: float = 2.0
 
     def __post_init__(self) -> None:
         if self.fallback not in FALLBACKS:

@@ -3,6 +3,8 @@ what uses it: the outline refinement of predicted ships and the click tool's pri
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from shipviewer.airbus import rle
 from shipviewer.edits import AnnotationDoc, Click, SegmentOptions, click_segment
 from shipviewer.edits.click_session import ClickSession
 from shipviewer.model.postprocess import probability_to_ships
-from shipviewer.model.seams import SeamOptions, hull_strips, split_labels
+from shipviewer.model.seams import SeamOptions, hull_strips, seam_between, split_labels
 from shipviewer.synth.ships import ShipSpec
 from tests import ship_scenes as scenes
 from tests.ship_scenes import hull, paint_ship
@@ -211,3 +213,71 @@ def test_not_this_on_a_hull_alongside_never_wipes_the_ship() -> None:
             assert (ship & hulls[2]).sum() <= 0.25 * hulls[2].sum()  # the right hull goes
     assert kept[0.75] >= 0.75
     assert kept[1.0] < 0.2  # without the guard (what it was)
+
+
+def _turner(
+    degrees: float, shape: tuple[int, int]
+) -> Callable[[list[tuple[int, int]]], list[tuple[int, int]]]:
+    """Turns (x, y) corners by ``degrees`` about the middle of a frame of ``shape``."""
+    matrix = cv2.getRotationMatrix2D((shape[1] / 2, shape[0] / 2), degrees, 1.0)
+
+    def turn(corners: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        points = [matrix @ (x, y, 1.0) for x, y in corners]
+        return [(round(float(px)), round(float(py))) for px, py in points]
+
+    return turn
+
+
+@pytest.mark.parametrize("degrees", [0.0, 20.0, 75.0, 140.0])
+def test_seam_between_parts_a_tug_from_the_tanker_it_lies_alongside(degrees: float) -> None:
+    shape = (120, 200)
+    image = scenes.sea(shape)
+    turn = _turner(degrees, shape)
+    tanker = hull(image, turn([(20, 40), (160, 40), (180, 52), (160, 64), (20, 64)]), (120, 110, 100))
+    rng = np.random.default_rng(3)
+    for _ in range(40):  # a patterned deck
+        x, y = turn([(int(rng.integers(25, 150)), int(rng.integers(42, 60)))])[0]
+        if 0 <= y < shape[0] and 0 <= x < shape[1] and tanker[y, x]:
+            image[y : y + 3, x : x + 4] = rng.integers(60, 230, 3)
+    tug = hull(image, turn([(120, 65), (150, 65), (158, 71), (150, 77), (120, 77)]), (200, 190, 60)) & ~tanker
+    ty, tx = (int(v) for v in np.argwhere(tanker).mean(axis=0))
+    gy, gx = (int(v) for v in np.argwhere(tug).mean(axis=0))
+    part = seam_between(image, tanker | tug, [(tx, ty)], (gx, gy))
+    assert part is not None and iou(part, tug) >= 0.9
+    # One flat hull has no seam to cut at.
+    flat = scenes.sea(shape)
+    one = hull(flat, turn([(20, 40), (160, 40), (180, 52), (160, 76), (20, 76)]), (120, 110, 100))
+    assert seam_between(flat, one, [(tx, ty)], (gx, gy)) is None
+
+
+def test_not_this_on_a_barge_alongside_keeps_the_carrier_whose_deck_is_sea_coloured() -> None:
+    # A bulk carrier whose deck is near the sea's colour, between white hatch covers, with a barge rafted
+    # to it (as in synth --seed 7). The rerun after "not this" on the barge gives the deck to the sea,
+    # and the correction then cut the carrier in two and dropped the half without the click: 27 % of
+    # it was left. What lies beyond the straight seam goes instead.
+    shape = (120, 220)
+    image = scenes.sea(shape)
+    carrier = hull(image, [(15, 36), (185, 36), (205, 50), (185, 64), (15, 64)], (40, 70, 80))
+    for i in range(6):
+        hull(
+            image,
+            [(25 + 26 * i, 41), (45 + 26 * i, 41), (45 + 26 * i, 59), (25 + 26 * i, 59)],
+            (225, 220, 210),
+        )
+    barge = hull(image, [(90, 65), (170, 65), (176, 71), (170, 77), (90, 77)], (150, 60, 50)) & ~carrier
+    prob = (cv2.dilate((carrier | barge).view(np.uint8), np.ones((3, 3), np.uint8)) * 240).astype(np.uint8)
+    kept = {}
+    for floor in (2.0, 0.0):
+        doc = AnnotationDoc.empty(shape)
+        session = ClickSession(doc)
+        options = SegmentOptions(seam_floor=floor)
+        session.add(image, Click(195, 50), probability=prob, options=options)  # near the stern
+        first = doc.labels == session.label
+        assert (first & barge).sum() >= 0.9 * barge.sum()  # the raft as one blob
+        gy, gx = (int(v) for v in np.argwhere(barge).mean(axis=0))
+        session.add(image, Click(gx, gy, positive=False), probability=prob, options=options)
+        ship = doc.labels == session.label
+        assert (ship & barge).sum() <= 0.02 * barge.sum()
+        kept[floor] = float((ship & carrier).sum() / max((first & carrier).sum(), 1))
+    assert kept[2.0] >= 0.8
+    assert kept[0.0] < 0.5  # without the seam (what it was)
