@@ -48,11 +48,12 @@ def correction(
     target = _local_change(change & (new if click.positive else old), x, y)
     if not click.positive and options.seam_floor > 0 and old[y, x] and click.radius is None:
         # A "not this" deep on the ship, on what a straight seam parts from the positive clicks (a tug
-        # alongside, a pier): what lies beyond the seam goes, however much of the rerun's answer it is.
+        # or barge alongside): what lies beyond the seam goes, whatever the rerun's answer was — unless
+        # that is most of the ship.
         on = _on(old, plus)
         if on and _distance_to(old, x, y) >= 3:
             part = seam_between(crop, old, on, (x, y), floor=options.seam_floor)
-            if part is not None:
+            if part is not None and part.sum() <= options.most_taken * old.sum():
                 return part
     if not click.positive:
         if options.correction_reach > 0:

@@ -20,6 +20,7 @@ on a raft is its hull) and after the outline refinement of predicted ships (``pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -48,8 +49,14 @@ class SeamOptions:
 DEFAULT_SEAMS = SeamOptions()
 _SQUARE3 = np.ones((3, 3), np.uint8)
 MARGIN = 4  # pixels of the image kept round a blob
-NOISE = 8.0  # the least a median line's gradient is taken to be, by seam_between
-KEEP = 4  # ...whose line passes at least this far from a positive click (pixels)
+NOISE = 8.0  # the least a median line's gradient is taken to be (seam_between)
+# seam_between: a line passes at least KEEP px from every positive click, must beat a straighter turn's
+# by more than TIE to replace it, and cuts only within REACH px of its strong stretch, which must come
+# within REACH px of the "not this".
+KEEP = 4
+TIE = 1.05
+REACH = 4
+COVER = 0.9  # ...which must cover this share of where the blob lies on both sides of the line
 _SQUARE5 = np.ones((5, 5), np.uint8)
 
 
@@ -134,14 +141,16 @@ def _turn(
 
 
 def _row_profile(
-    image: np.ndarray, mask: np.ndarray
+    image: np.ndarray, mask: np.ndarray, *, lab: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Of a turned crop ((n, n, 3) uint8 RGB) and blob: each row's mean gradient across the rows inside
+    """Of a turned crop ((n, n, 3) uint8 RGB, or with ``lab`` already blurred and in float32 Lab) and
+    blob: each row's mean gradient across the rows inside
     the blob (0 where fewer than 3 of its pixels are inside), which rows have 3, the gradient, and the
     inside: the blob closed, then eroded, for the blob's own outline is no seam (closed first, or a
     crack of sea along part of a seam, hulls nearly apart, would erode the seam's own rows away)."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2Lab).astype(np.float32)
-    across = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
+    if not lab:
+        image = _blurred_lab(image)
+    across = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
     gradient = np.sqrt((across * across).sum(axis=2))
     closed = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, _SQUARE5)
     inner = cv2.erode(closed, _SQUARE5) > 0
@@ -226,16 +235,18 @@ def seam_between(
 ) -> np.ndarray | None:
     """What a "not this" at pixel ``cut`` of ``blob`` (bool, ``crop``'s shape; ``crop`` (h, w, 3) uint8
     RGB) parts from the "ship here" pixels ``keep`` ((x, y); those off the blob are ignored): the piece
-    of the blob that holds ``cut``, beyond the strongest straight line between them that runs along the
-    blob's long axis (give or take ``turns`` degrees, then to the degree) with a mean gradient across
-    it, inside the blob, at least ``floor`` times the median line's, and passes ``KEEP`` px or more from
-    each of ``keep``. None when no line stands out, or ``cut`` or every ``keep`` is off the blob.
+    of the blob that holds ``cut`` beyond the strongest straight line between them that runs along the
+    blob's long axis (the straightest of ``turns`` degrees that is not clearly beaten, then to the
+    degree round it, ±2), passes ``KEEP`` px or more from each of ``keep``, runs alongside ``cut`` (see
+    :func:`_seam_at`), and has a mean gradient across it, inside the blob, at least ``floor`` times the
+    median line's (and the sea's noise). None when no line does, or ``cut`` or every ``keep`` is off the
+    blob, or the blob has under 30 pixels.
 
     Hulls are straight, and a tug alongside a tanker or a barge rafted to a bulk carrier meets it along
     a line; the rerun segmentation after such a "not this" often gives a sea-coloured deck to the sea
-    too. With the ground truth as the map, the click tool went from NoC@85/90 3.26 / 5.32 to 2.91 / 5.16
-    on ``synth --seed 7`` (lines across the axis too: 3.15 / 5.21, a hatch cover's edge cut a carrier in
-    two), with the bundled model's map from 5.12 / 8.04 to 4.91 / 7.99."""
+    too."""
+    if floor <= 0:
+        raise ValueError(f"floor must be over 0, got {floor}")
     h, w = blob.shape
     keep = [(x, y) for x, y in keep if 0 <= x < w and 0 <= y < h and blob[y, x]]
     if not keep or not (0 <= cut[0] < w and 0 <= cut[1] < h and blob[cut[1], cut[0]]):
@@ -260,24 +271,36 @@ def seam_between(
         out[y0:y1, x0:x1] = part
         return out
     (cx, cy), _, angle = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
-    side = int(np.ceil(np.hypot(h, w))) + 4
-    along = next((t for t in (angle, angle + 90.0) if _lies_along(blob, (cx, cy), t, side)), angle)
-    found = [_seam_at(crop, blob, (cx, cy), along + turn, side, keep, cut) for turn in turns]
-    score, turn = max(
-        ((f[0], t) for f, t in zip(found, turns, strict=True) if f is not None), default=(0.0, 0.0)
+    # A whole-pixel centre and shift: unturned, the canvas's pixels are the crop's (half-pixel sampling
+    # blurs a seam over two rows, and the cut then takes a one-pixel strip of the hull).
+    centre = (float(round(cx)), float(round(cy)))
+    outline = cv2.convexHull(np.stack([xs, ys], 1).astype(np.float32)).reshape(-1, 2)
+    along = next(
+        (t for t in (angle, angle + 90.0) if _longer_than_wide(_fitted(centre, t, outline)[1])), angle
     )
-    # ...and to the degree around the best: over a hull's length, 2 degrees off is pixels off at its ends.
-    for fine in (turn - 2, turn - 1, turn + 1, turn + 2):
-        seam = _seam_at(crop, blob, (cx, cy), along + fine, side, keep, cut)
-        if seam is not None and seam[0] > score:
-            score, turn = seam[0], fine
-    best = _seam_at(crop, blob, (cx, cy), along + turn, side, keep, cut)
-    if best is None or score < floor:
+    lab = _blurred_lab(crop)
+    tried: dict[float, tuple[float, np.ndarray, np.ndarray] | None] = {}
+
+    def seam(turn: float) -> tuple[float, np.ndarray, np.ndarray] | None:
+        if turn not in tried:
+            tried[turn] = _seam_at(lab, blob, _fitted(centre, along + turn, outline), keep, cut, floor)
+        return tried[turn]
+
+    # The straightest turn first; another replaces it only when clearly stronger (a near tie is noise),
+    # then the same to the degree around the best: over a hull's length a degree is pixels at its ends.
+    best: float | None = None
+    for turn in sorted(turns, key=abs):
+        best = _stronger(seam(turn), turn, best, seam)
+    if best is not None:
+        for turn in (best - 1, best + 1, best - 2, best + 2):
+            best = _stronger(seam(turn), turn, best, seam)
+    found = None if best is None else seam(best)
+    if found is None or found[0] < floor:
         return None
-    _, best_matrix, best_side = best
+    _, matrix, beyond = found
     back = (
         cv2.warpAffine(
-            best_side.view(np.uint8), cv2.invertAffineTransform(best_matrix), (w, h), flags=cv2.INTER_NEAREST
+            beyond.view(np.uint8), cv2.invertAffineTransform(matrix), (w, h), flags=cv2.INTER_NEAREST
         ).view(bool)
         & blob
     )
@@ -286,32 +309,47 @@ def seam_between(
     return None if piece == 0 else parts == piece
 
 
-def _seam_at(
-    crop: np.ndarray,
-    blob: np.ndarray,
-    centre: tuple[float, float],
+def _stronger(
+    candidate: tuple[float, np.ndarray, np.ndarray] | None,
     turn: float,
-    side: int,
+    best: float | None,
+    seam: Callable[[float], tuple[float, np.ndarray, np.ndarray] | None],
+) -> float | None:
+    """``turn`` when its seam beats the best turn's by more than ``TIE``, else the best turn."""
+    if candidate is None:
+        return best
+    current = None if best is None else seam(best)
+    return turn if current is None or candidate[0] > TIE * current[0] else best
+
+
+def _seam_at(
+    lab: np.ndarray,
+    blob: np.ndarray,
+    canvas: tuple[np.ndarray, tuple[int, int]],
     keep: list[tuple[int, int]],
     cut: tuple[int, int],
+    floor: float,
 ) -> tuple[float, np.ndarray, np.ndarray] | None:
-    """The strongest line at ``turn`` degrees that parts ``cut`` from ``keep``: its strength over the
-    median line's, the turn's affine map and the turned blob's side of it that holds ``cut``; None
-    when no line at this turn parts them."""
-    matrix = _canvas(centre, turn, side)
-    mask = cv2.warpAffine(blob.view(np.uint8), matrix, (side, side), flags=cv2.INTER_NEAREST) > 0
-    image = cv2.warpAffine(
-        np.ascontiguousarray(crop),
-        matrix,
-        (side, side),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REFLECT,
-    )
-    profile, valid, _, inner = _row_profile(image, mask)
+    """Of the crop (blurred, float32 Lab) and the blob turned onto ``canvas`` (an affine map and the
+    (width, height) it maps the blob into, :func:`_fitted`): the strongest line along its rows that
+    parts ``cut`` from ``keep``, runs alongside ``cut`` and is at least ``floor`` times as strong as the
+    median line — its strength over the median line's, the
+    map, and the turned blob's part on ``cut``'s side of it along the line's strong stretch; None when
+    no line on this canvas does.
+
+    Alongside: ``cut`` lies within the stretch of the line where its gradient is at least half its mean,
+    and so does the stretch where the blob lies on both sides of the line. A tug or barge is alongside
+    its seam; a wake astern or a jetty off the side is not, and a line down a deck (a pipe, a row of
+    hatch covers) would cut the ship lengthwise."""
+    matrix, size = canvas
+    mask = cv2.warpAffine(blob.view(np.uint8), matrix, size, flags=cv2.INTER_NEAREST) > 0
+    image = cv2.warpAffine(lab, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    profile, valid, gradient, inner = _row_profile(image, mask, lab=True)
     if valid.sum() < 5:
         return None
     rows = [matrix[1, 0] * px + matrix[1, 1] * py + matrix[1, 2] for px, py in keep]
     at = float(matrix[1, 0] * cut[0] + matrix[1, 1] * cut[1] + matrix[1, 2])
+    column = round(float(matrix[0, 0] * cut[0] + matrix[0, 1] * cut[1] + matrix[0, 2]))
     # The line keeps its distance from a "ship here" (or it would cut a sliver off the hull clicked on).
     if min(rows) > at + 2:
         lo, hi = int(np.ceil(at + 1)), int(np.floor(min(rows) - KEEP))
@@ -319,26 +357,85 @@ def _seam_at(
         lo, hi = int(np.ceil(max(rows) + KEEP)), int(np.floor(at - 1))
     else:
         return None  # no line at this turn parts them
-    if hi < lo:
-        return None
-    span = np.where(valid[lo : hi + 1], profile[lo : hi + 1], 0.0)
-    row = lo + int(np.argmax(span))
-    last = _last_row_before(image, inner, row)  # the seam lies between rows last and last + 1
-    beyond = np.arange(side)[:, None] > last if at > row else np.arange(side)[:, None] <= last
     # Against at least the sea's own noise (a 3×3 Sobel in Lab gives ~6 on a calm synthetic sea): on a
     # flat hull every line is nothing, and the blurred outline's last pixel would stand out.
-    return float(span.max()) / max(float(np.median(profile[valid])), NOISE), matrix, mask & beyond
+    median = max(float(np.median(profile[valid])), NOISE)
+    candidates = np.arange(max(lo, 1), min(hi, size[1] - 2) + 1)
+    candidates = candidates[valid[candidates] & (profile[candidates] >= floor * median)]
+    best: tuple[float, int, int, int] | None = None
+    for row in candidates[np.argsort(-profile[candidates], kind="stable")].tolist():  # strongest first
+        stretch = _stretch(gradient[row] >= 0.5 * profile[row], inner[row], column)
+        # ...and strong wherever the two sides meet: a line down a deck meets the rest of the deck all
+        # along the hull, but is strong only along the hatch covers (or a pipe) it follows.
+        contact = _stretch(mask[row - 1] & mask[row + 1], mask[row], column)
+        if stretch is not None and contact is not None and _covers(stretch, contact):
+            best = (float(profile[row]), row, *stretch)
+            break
+    if best is None:
+        return None
+    strength, row, first, last_column = best
+    last = _last_row_before(image, inner, row)  # the seam lies between rows last and last + 1
+    rows_, cols_ = np.arange(size[1])[:, None], np.arange(size[0])[None, :]
+    beyond = ((rows_ > last) if at > row else (rows_ <= last)) & (
+        (cols_ >= first - REACH) & (cols_ <= last_column + REACH)
+    )
+    return strength / median, matrix, mask & beyond
 
 
-def _last_row_before(image: np.ndarray, inner: np.ndarray, row: int) -> int:
-    """Where an edge at ``row`` of a turned crop lies to the pixel: ``row`` − 1 when the colours change
-    more from ``row`` − 1 to ``row`` than from ``row`` to ``row`` + 1 (over the ``inner`` pixels of the
-    row), else ``row``. A 3×3 Sobel marks both rows of an edge alike."""
-    lab = cv2.cvtColor(image[row - 1 : row + 2], cv2.COLOR_RGB2Lab).astype(np.float32)
+def _covers(stretch: tuple[int, int], contact: tuple[int, int]) -> bool:
+    """Whether ``stretch`` (first and last column), widened by ``REACH``, covers at least ``COVER`` of
+    ``contact``."""
+    overlap = min(stretch[1] + REACH, contact[1]) - max(stretch[0] - REACH, contact[0]) + 1
+    return overlap >= COVER * (contact[1] - contact[0] + 1)
+
+
+def _stretch(strong: np.ndarray, inside: np.ndarray, column: int) -> tuple[int, int] | None:
+    """The first and last column of the run of ``strong & inside`` pixels of a row (gaps of up to 4
+    closed) that reaches within ``REACH`` of ``column``; None when none does."""
+    run = cv2.morphologyEx(
+        (strong & inside).astype(np.uint8)[None, :], cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8)
+    )[0]
+    _, parts = cv2.connectedComponents(run[None, :], connectivity=4)
+    near = parts[0, max(column - REACH, 0) : column + REACH + 1]
+    hit = near[near > 0]
+    if hit.size == 0:
+        return None
+    cols = np.flatnonzero(parts[0] == hit[0])
+    return int(cols[0]), int(cols[-1])
+
+
+def _blurred_lab(image: np.ndarray) -> np.ndarray:
+    """(h, w, 3) uint8 RGB, a little blurred, as float32 Lab."""
+    return cv2.cvtColor(cv2.GaussianBlur(image, (3, 3), 0), cv2.COLOR_RGB2Lab).astype(np.float32)
+
+
+def _last_row_before(lab: np.ndarray, inner: np.ndarray, row: int) -> int:
+    """Where an edge at ``row`` of a turned crop (float32 Lab) lies to the pixel: ``row`` − 1 when the
+    colours change more from ``row`` − 1 to ``row`` than from ``row`` to ``row`` + 1 (over the ``inner``
+    pixels of the row), else ``row``. A 3×3 Sobel marks both rows of an edge alike."""
+    lab = lab[row - 1 : row + 2]
     cols = inner[row]
     before = np.linalg.norm(lab[1] - lab[0], axis=1)[cols].mean()
     after = np.linalg.norm(lab[2] - lab[1], axis=1)[cols].mean()
     return row - 1 if before > after else row
+
+
+def _fitted(
+    centre: tuple[float, float], turn: float, outline: np.ndarray
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine map that turns the crop by ``turn`` degrees about ``centre`` onto a canvas just big
+    enough for the blob whose outline (convex hull, (n, 2) x, y) is given, with a margin, and the
+    canvas's (width, height). The shift is whole pixels: unturned, the canvas's pixels are the crop's."""
+    matrix = cv2.getRotationMatrix2D(centre, turn, 1.0)
+    turned = outline @ matrix[:, :2].T + matrix[:, 2]
+    low = np.floor(turned.min(axis=0)) - MARGIN - 1
+    matrix[:, 2] -= low
+    width, height = (np.ceil(turned.max(axis=0) - low) + MARGIN + 2).astype(int)
+    return matrix, (int(width), int(height))
+
+
+def _longer_than_wide(size: tuple[int, int]) -> bool:
+    return size[0] > size[1]
 
 
 def _canvas(centre: tuple[float, float], turn: float, side: int) -> np.ndarray:
