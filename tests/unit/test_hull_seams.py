@@ -251,6 +251,31 @@ def test_seam_between_parts_a_tug_from_the_tanker_it_lies_alongside(degrees: flo
     assert seam_between(flat, one, [(tx, ty)], (gx, gy)) is None
 
 
+def _carrier(image: np.ndarray, *, x: int, y: int, length: int, width: int, hatches: int) -> np.ndarray:
+    """A bulk carrier with a deck near the sea's colour and a row of white hatch covers, bow to the right,
+    drawn into ``image``; its mask."""
+    ship = hull(
+        image,
+        [
+            (x, y),
+            (x + length - 20, y),
+            (x + length, y + width // 2),
+            (x + length - 20, y + width),
+            (x, y + width),
+        ],
+        (40, 70, 80),
+    )
+    pitch = (length - 40) // hatches
+    for i in range(hatches):
+        x0 = x + 10 + pitch * i
+        hull(
+            image,
+            [(x0, y + 5), (x0 + pitch - 6, y + 5), (x0 + pitch - 6, y + width - 5), (x0, y + width - 5)],
+            (225, 220, 210),
+        )
+    return ship
+
+
 def test_not_this_on_a_barge_alongside_keeps_the_carrier_whose_deck_is_sea_coloured() -> None:
     # A bulk carrier whose deck is near the sea's colour, between white hatch covers, with a barge rafted
     # to it (as in synth --seed 7). The rerun after "not this" on the barge gives the deck to the sea,
@@ -258,13 +283,7 @@ def test_not_this_on_a_barge_alongside_keeps_the_carrier_whose_deck_is_sea_colou
     # it was left. What lies beyond the straight seam goes instead.
     shape = (120, 220)
     image = scenes.sea(shape)
-    carrier = hull(image, [(15, 36), (185, 36), (205, 50), (185, 64), (15, 64)], (40, 70, 80))
-    for i in range(6):
-        hull(
-            image,
-            [(25 + 26 * i, 41), (45 + 26 * i, 41), (45 + 26 * i, 59), (25 + 26 * i, 59)],
-            (225, 220, 210),
-        )
+    carrier = _carrier(image, x=15, y=36, length=190, width=28, hatches=6)
     barge = hull(image, [(90, 65), (170, 65), (176, 71), (170, 77), (90, 77)], (150, 60, 50)) & ~carrier
     prob = (cv2.dilate((carrier | barge).view(np.uint8), np.ones((3, 3), np.uint8)) * 240).astype(np.uint8)
     kept = {}
@@ -302,13 +321,7 @@ def test_seam_between_cuts_no_ship_lengthwise_along_a_line_down_its_deck() -> No
     # hatch cover's edge across the carrier is no seam to cut it at.
     shape = (260, 200)
     image = scenes.sea(shape)
-    ship = hull(image, [(20, 30), (150, 30), (170, 45), (150, 60), (20, 60)], (60, 70, 80))
-    for i in range(5):
-        hull(
-            image,
-            [(28 + 24 * i, 36), (44 + 24 * i, 36), (44 + 24 * i, 54), (28 + 24 * i, 54)],
-            (210, 200, 190),
-        )
+    ship = _carrier(image, x=20, y=30, length=150, width=30, hatches=5)
     jetty = hull(image, [(80, 61), (100, 61), (100, 250), (80, 250)], (150, 150, 140)) & ~ship
     for keep in [(48, 45), (145, 45)]:
         part = seam_between(image, ship | jetty, [keep], (90, 200))
