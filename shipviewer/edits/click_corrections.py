@@ -46,18 +46,16 @@ def correction(
     plus = [_in_frame(c, area) for c in earlier if c.positive]
     change = (old != new) & free
     target = _local_change(change & (new if click.positive else old), x, y)
-    if not click.positive and options.seam_floor > 0 and old[y, x] and click.radius is None:
-        # A "not this" deep on the ship, on what a straight seam parts from the positive clicks (a tug
-        # or barge alongside): what lies beyond the seam goes, whatever the rerun's answer was — unless
-        # that is most of the ship.
-        on = _on(old, plus)
-        if on and _distance_to(old, x, y) >= 3:
-            part = seam_between(crop, old, on, (x, y), floor=options.seam_floor)
-            if part is not None and part.sum() <= options.most_taken * old.sum():
-                return part
+    depth = 0.0 if click.positive else _distance_to(old, x, y)
+    if not click.positive and options.seam_floor > 0 and depth >= 3 and click.radius is None:
+        # A "not this" deep on the ship, on what a straight seam parts from the positive clicks on it (a
+        # tug or barge alongside): what lies beyond the seam goes, whatever the rerun's answer was —
+        # unless that is most of the ship.
+        part = seam_between(crop, old, plus, (x, y), floor=options.seam_floor)
+        if part is not None and part.sum() <= options.most_taken * old.sum():
+            return part
     if not click.positive:
         if options.correction_reach > 0:
-            depth = _distance_to(old, x, y)
             target &= _within(options.correction_reach * depth + 8, x, y, target.shape)
         # What lies near a "ship here" stays: the rerun after a "not this" on a hull moored alongside
         # can keep little more than the pixels round the positive click, and take the rest of its hull.

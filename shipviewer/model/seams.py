@@ -20,7 +20,7 @@ on a raft is its hull) and after the outline refinement of predicted ships (``pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -58,6 +58,7 @@ TIE = 1.05
 REACH = 4
 COVER = 0.9  # ...which must cover this share of where the blob lies on both sides of the line
 _SQUARE5 = np.ones((5, 5), np.uint8)
+Seam = tuple[float, np.ndarray, np.ndarray]  # seam_between's line: strength, the turn's map, the side cut
 
 
 def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAULT_SEAMS) -> np.ndarray:
@@ -70,10 +71,8 @@ def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAU
     if int(blob.sum()) < options.min_area:
         return labels
     # Work on the blob's box (and a margin): the turn's canvas is the crop's diagonal.
-    on_rows, on_cols = np.flatnonzero(blob.any(axis=1)), np.flatnonzero(blob.any(axis=0))
     h, w = blob.shape
-    y0, y1 = max(int(on_rows[0]) - MARGIN, 0), min(int(on_rows[-1]) + MARGIN + 1, h)
-    x0, x1 = max(int(on_cols[0]) - MARGIN, 0), min(int(on_cols[-1]) + MARGIN + 1, w)
+    y0, y1, x0, x1 = _box(blob)
     if (y0, y1, x0, x1) != (0, h, 0, w):
         labels[y0:y1, x0:x1] = hull_strips(crop[y0:y1, x0:x1], blob[y0:y1, x0:x1], options)
         return labels
@@ -104,6 +103,18 @@ def hull_strips(crop: np.ndarray, blob: np.ndarray, options: SeamOptions = DEFAU
     ).astype(np.int32)
     back[~blob] = 0
     return _fill_gaps(_one_piece_each(back), blob)
+
+
+def _box(blob: np.ndarray) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of a non-empty blob's box and a ``MARGIN``, within the frame."""
+    rows, cols = np.flatnonzero(blob.any(axis=1)), np.flatnonzero(blob.any(axis=0))
+    h, w = blob.shape
+    return (
+        max(int(rows[0]) - MARGIN, 0),
+        min(int(rows[-1]) + MARGIN + 1, h),
+        max(int(cols[0]) - MARGIN, 0),
+        min(int(cols[-1]) + MARGIN + 1, w),
+    )
 
 
 def _one_piece_each(labels: np.ndarray) -> np.ndarray:
@@ -140,17 +151,13 @@ def _turn(
     return None
 
 
-def _row_profile(
-    image: np.ndarray, mask: np.ndarray, *, lab: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Of a turned crop ((n, n, 3) uint8 RGB, or with ``lab`` already blurred and in float32 Lab) and
-    blob: each row's mean gradient across the rows inside
-    the blob (0 where fewer than 3 of its pixels are inside), which rows have 3, the gradient, and the
-    inside: the blob closed, then eroded, for the blob's own outline is no seam (closed first, or a
-    crack of sea along part of a seam, hulls nearly apart, would erode the seam's own rows away)."""
-    if not lab:
-        image = _blurred_lab(image)
-    across = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3)
+def _row_profile(lab: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Of a turned crop (blurred, float32 Lab: :func:`_blurred_lab`) and blob: each row's mean gradient
+    across the rows inside the blob (0 where fewer than 3 of its pixels are inside), which rows have 3,
+    the gradient, and the inside: the blob closed, then eroded, for the blob's own outline is no seam
+    (closed first, or a crack of sea along part of a seam, hulls nearly apart, would erode the seam's
+    own rows away)."""
+    across = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
     gradient = np.sqrt((across * across).sum(axis=2))
     closed = cv2.morphologyEx(mask.view(np.uint8), cv2.MORPH_CLOSE, _SQUARE5)
     inner = cv2.erode(closed, _SQUARE5) > 0
@@ -162,7 +169,7 @@ def _row_profile(
 
 def _seams(image: np.ndarray, mask: np.ndarray, options: SeamOptions) -> tuple[list[int], tuple[int, int]]:
     """The rows of the turned blob to cut at (sorted), and the blob's first row and the one past its last."""
-    full, all_valid, gradient, inner = _row_profile(image, mask)
+    full, all_valid, gradient, inner = _row_profile(_blurred_lab(image), mask)
     rows = np.flatnonzero(mask.any(axis=1))
     top, bottom = int(rows[0]), int(rows[-1]) + 1
     valid = all_valid[top:bottom]
@@ -254,8 +261,7 @@ def seam_between(
     ys, xs = np.nonzero(blob)
     if ys.size < 30:
         return None
-    y0, y1 = max(int(ys.min()) - MARGIN, 0), min(int(ys.max()) + MARGIN + 1, h)
-    x0, x1 = max(int(xs.min()) - MARGIN, 0), min(int(xs.max()) + MARGIN + 1, w)
+    y0, y1, x0, x1 = _box(blob)
     if (y0, y1, x0, x1) != (0, h, 0, w):
         part = seam_between(
             np.ascontiguousarray(crop[y0:y1, x0:x1]),
@@ -275,29 +281,32 @@ def seam_between(
     # blurs a seam over two rows, and the cut then takes a one-pixel strip of the hull).
     centre = (float(round(cx)), float(round(cy)))
     outline = cv2.convexHull(np.stack([xs, ys], 1).astype(np.float32)).reshape(-1, 2)
-    along = next(
-        (t for t in (angle, angle + 90.0) if _longer_than_wide(_fitted(centre, t, outline)[1])), angle
-    )
+    # The turn whose canvas is wider than tall lays the long axis along the rows.
+    along = next((t for t in (angle, angle + 90.0) if _wider(_fitted(centre, t, outline)[1])), angle)
     lab = _blurred_lab(crop)
-    tried: dict[float, tuple[float, np.ndarray, np.ndarray] | None] = {}
+    tried: dict[float, Seam | None] = {}
 
-    def seam(turn: float) -> tuple[float, np.ndarray, np.ndarray] | None:
+    def seam(turn: float) -> Seam | None:
         if turn not in tried:
             tried[turn] = _seam_at(lab, blob, _fitted(centre, along + turn, outline), keep, cut, floor)
         return tried[turn]
 
+    def stronger(turns: Iterable[float], best: tuple[float, Seam] | None) -> tuple[float, Seam] | None:
+        """The (turn, seam) that beats ``best``'s seam by more than ``TIE``, trying ``turns`` in turn."""
+        for turn in turns:
+            found = seam(turn)
+            if found is not None and (best is None or found[0] > TIE * best[1][0]):
+                best = (turn, found)
+        return best
+
     # The straightest turn first; another replaces it only when clearly stronger (a near tie is noise),
     # then the same to the degree around the best: over a hull's length a degree is pixels at its ends.
-    best: float | None = None
-    for turn in sorted(turns, key=abs):
-        best = _stronger(seam(turn), turn, best, seam)
-    if best is not None:
-        for turn in (best - 1, best + 1, best - 2, best + 2):
-            best = _stronger(seam(turn), turn, best, seam)
-    found = None if best is None else seam(best)
-    if found is None or found[0] < floor:
+    # (Every seam found is at least ``floor`` strong.)
+    best = stronger(sorted(turns, key=abs), None)
+    if best is None:
         return None
-    _, matrix, beyond = found
+    turn = best[0]
+    _, matrix, beyond = (stronger((turn - 1, turn + 1, turn - 2, turn + 2), best) or best)[1]
     back = (
         cv2.warpAffine(
             beyond.view(np.uint8), cv2.invertAffineTransform(matrix), (w, h), flags=cv2.INTER_NEAREST
@@ -309,19 +318,6 @@ def seam_between(
     return None if piece == 0 else parts == piece
 
 
-def _stronger(
-    candidate: tuple[float, np.ndarray, np.ndarray] | None,
-    turn: float,
-    best: float | None,
-    seam: Callable[[float], tuple[float, np.ndarray, np.ndarray] | None],
-) -> float | None:
-    """``turn`` when its seam beats the best turn's by more than ``TIE``, else the best turn."""
-    if candidate is None:
-        return best
-    current = None if best is None else seam(best)
-    return turn if current is None or candidate[0] > TIE * current[0] else best
-
-
 def _seam_at(
     lab: np.ndarray,
     blob: np.ndarray,
@@ -329,13 +325,12 @@ def _seam_at(
     keep: list[tuple[int, int]],
     cut: tuple[int, int],
     floor: float,
-) -> tuple[float, np.ndarray, np.ndarray] | None:
+) -> Seam | None:
     """Of the crop (blurred, float32 Lab) and the blob turned onto ``canvas`` (an affine map and the
     (width, height) it maps the blob into, :func:`_fitted`): the strongest line along its rows that
     parts ``cut`` from ``keep``, runs alongside ``cut`` and is at least ``floor`` times as strong as the
-    median line — its strength over the median line's, the
-    map, and the turned blob's part on ``cut``'s side of it along the line's strong stretch; None when
-    no line on this canvas does.
+    median line: its strength over the median line's, the map, and the turned blob's part on ``cut``'s
+    side of it along the line's strong stretch; None when no line on this canvas does.
 
     Alongside: ``cut`` lies within the stretch of the line where its gradient is at least half its mean,
     and so does the stretch where the blob lies on both sides of the line. A tug or barge is alongside
@@ -344,7 +339,7 @@ def _seam_at(
     matrix, size = canvas
     mask = cv2.warpAffine(blob.view(np.uint8), matrix, size, flags=cv2.INTER_NEAREST) > 0
     image = cv2.warpAffine(lab, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    profile, valid, gradient, inner = _row_profile(image, mask, lab=True)
+    profile, valid, gradient, inner = _row_profile(image, mask)
     if valid.sum() < 5:
         return None
     rows = [matrix[1, 0] * px + matrix[1, 1] * py + matrix[1, 2] for px, py in keep]
@@ -375,9 +370,9 @@ def _seam_at(
         return None
     strength, row, first, last_column = best
     last = _last_row_before(image, inner, row)  # the seam lies between rows last and last + 1
-    rows_, cols_ = np.arange(size[1])[:, None], np.arange(size[0])[None, :]
-    beyond = ((rows_ > last) if at > row else (rows_ <= last)) & (
-        (cols_ >= first - REACH) & (cols_ <= last_column + REACH)
+    down, along = np.arange(size[1])[:, None], np.arange(size[0])[None, :]
+    beyond = ((down > last) if at > row else (down <= last)) & (
+        (along >= first - REACH) & (along <= last_column + REACH)
     )
     return strength / median, matrix, mask & beyond
 
@@ -434,7 +429,7 @@ def _fitted(
     return matrix, (int(width), int(height))
 
 
-def _longer_than_wide(size: tuple[int, int]) -> bool:
+def _wider(size: tuple[int, int]) -> bool:
     return size[0] > size[1]
 
 
