@@ -318,6 +318,9 @@ class ValidationReport:
     n_images: int = 0
     n_ships: int = 0
     problems: list[CsvProblem] = field(default_factory=list)
+    # Worth a look but allowed: a ship row drawn in separate blobs (the Kaggle training file itself has
+    # a few, a stray pixel beside the hull).
+    notes: list[CsvProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -367,7 +370,8 @@ def validate_csv(
 ) -> ValidationReport:
     """Check every row of an Airbus CSV: malformed rows and RLE strings, duplicate rows, ships that
     overlap within an image, images with both an empty row and ships, and (with ``images``) image ids
-    missing from that folder. Problems carry line numbers; nothing stops at the first one.
+    missing from that folder. Problems carry line numbers; nothing stops at the first one. A ship row
+    drawn in separate blobs is a note (``notes``), not a problem: allowed, but rarely meant.
 
     An Airbus CSV carries no image size: runs are checked against ``shape`` (768 × 768), or with
     ``images`` against each image's own size read from its file (``shape`` for images not there).
@@ -408,12 +412,23 @@ def validate_csv(
             continue
         image_shape = shape_of(item.image_id)
         try:
-            rle_codec.parse_runs(item.rle, image_shape)
+            starts, lengths = rle_codec.parse_runs(item.rle, image_shape)
         except ValueError as exc:
             size = f" (image {image_shape[1]}×{image_shape[0]})" if image_shape != default else ""
             problems.append(CsvProblem(str(path), item.line, f"{item.image_id}: {exc}{size}", item.image_id))
             ships.setdefault(item.image_id, [])
             continue
+        pieces = rle_codec.pieces_of_runs(starts, lengths, image_shape[0])
+        if pieces > 1:
+            report.notes.append(
+                CsvProblem(
+                    str(path),
+                    item.line,
+                    f"{item.image_id}: note: this ship is {pieces} separate blobs (a ship is usually one "
+                    "connected blob)",
+                    item.image_id,
+                )
+            )
         ships.setdefault(item.image_id, []).append((item.line, item.rle))
     for image_id, rows in ships.items():
         if image_id in empty_rows and rows:

@@ -24,6 +24,7 @@ __all__ = [
     "Overlap",
     "OverlapError",
     "RLEError",
+    "count_pieces",
     "decode",
     "encode",
     "find_overlaps",
@@ -32,6 +33,7 @@ __all__ = [
     "mask_runs",
     "masks_as_image",
     "parse_runs",
+    "pieces_of_runs",
     "runs_to_string",
     "ships_from_labels",
     "ships_from_mask",
@@ -365,6 +367,61 @@ def ships_from_mask(mask: np.ndarray, *, connectivity: int = 8, min_size: int = 
         labels[np.isin(labels, small)] = 0
     rles = ships_from_labels(labels)
     return sorted(rles, key=lambda s: int(s.split(" ", 1)[0]))
+
+
+def count_pieces(rle: Any, shape: Sequence[int] = DEFAULT_SHAPE, *, connectivity: int = 8) -> int:
+    """How many separate (8-connected by default) blobs one ship's run-length string draws: 1 for a
+    proper ship, 0 for an empty one. Raises :class:`RLEError` like :func:`parse_runs`.
+
+    From the runs, not a frame: each run is cut into its columns' stretches; where every column holds
+    one stretch (most hulls) the pieces are counted from neighbouring columns alone, else the stretches
+    are drawn into the ship's own box for ``cv2.connectedComponents``."""
+    height, _ = _check_shape(shape)
+    return pieces_of_runs(*parse_runs(rle, shape), height, connectivity=connectivity)
+
+
+def pieces_of_runs(starts: np.ndarray, lengths: np.ndarray, height: int, *, connectivity: int = 8) -> int:
+    """:func:`count_pieces` of runs already parsed (:func:`parse_runs`) in a frame ``height`` rows high."""
+    if connectivity not in (4, 8):
+        raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
+    if starts.size == 0:
+        return 0
+    columns, tops, bottoms = _column_stretches(starts, lengths, height)
+    slack = 1 if connectivity == 8 else 0
+    if np.all(np.diff(columns) > 0):
+        touch = (
+            (np.diff(columns) == 1) & (tops[1:] <= bottoms[:-1] + slack) & (tops[:-1] <= bottoms[1:] + slack)
+        )
+        return 1 + int(np.count_nonzero(~touch))
+    import cv2
+
+    first, top = int(columns[0]), int(tops.min())
+    width = int(bottoms.max()) - top + 1
+    n = (int(columns[-1]) - first + 1) * width
+    at = (columns - first) * width + (tops - top)
+    edges = np.bincount(at, minlength=n + 1) - np.bincount(at + bottoms - tops + 1, minlength=n + 1)
+    block = (np.cumsum(edges[:n]) > 0).reshape(-1, width).view(np.uint8)  # a row per image column
+    return int(cv2.connectedComponents(np.ascontiguousarray(block), connectivity=connectivity)[0]) - 1
+
+
+def _column_stretches(
+    starts: np.ndarray, lengths: np.ndarray, height: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(column, first row, last row) of every stretch of the runs within one column, in run order."""
+    ends = starts + lengths - 1
+    columns, tops = np.divmod(starts, height)
+    last_columns = ends // height
+    if np.all(columns == last_columns):
+        return columns, tops, ends % height
+    cols: list[int] = []
+    top_rows: list[int] = []
+    bottom_rows: list[int] = []
+    for c, r, c_end, end in zip(columns.tolist(), tops.tolist(), last_columns.tolist(), ends.tolist()):
+        for column in range(c, c_end + 1):
+            cols.append(column)
+            top_rows.append(r if column == c else 0)
+            bottom_rows.append(end % height if column == c_end else height - 1)
+    return np.array(cols, np.int64), np.array(top_rows, np.int64), np.array(bottom_rows, np.int64)
 
 
 def find_overlaps(rles: Sequence[Any], shape: Sequence[int] = DEFAULT_SHAPE) -> list[Overlap]:

@@ -81,7 +81,11 @@ def _run_validate(args: argparse.Namespace) -> int:
     hidden = len(report.problems) - args.max_report
     if hidden > 0:
         print(f"... and {hidden} more")
+    for note in report.notes[: args.max_report]:
+        print(note)
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    if report.notes:
+        verdict += f", {len(report.notes)} note(s)"
     print(f"{args.csv}: {report.n_rows} rows, {report.n_images} images, {report.n_ships} ships: {verdict}")
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 

@@ -145,7 +145,7 @@ def test_validate_reports_everything_with_lines(tmp_path: Path) -> None:
 
 
 def test_validate_clean_file(tmp_path: Path) -> None:
-    f = write(tmp_path / "ok.csv", "ImageId,EncodedPixels\na.jpg,1 10\na.jpg,20 3\nb.jpg,\n")
+    f = write(tmp_path / "ok.csv", "ImageId,EncodedPixels\na.jpg,1 10\na.jpg,21 3\nb.jpg,\n")
     report = validate_csv(f, shape=(10, 10))
     assert report.ok and report.n_images == 2 and report.n_ships == 2 and report.n_rows == 3
 
