@@ -73,6 +73,7 @@ class ImportReport:
     not_in_folder: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # images with the user's work, left as they were
     changed: list[str] = field(default_factory=list)  # images whose layer was written
+    unusable: list[str] = field(default_factory=list)  # images left out for their bad rows
 
     def summary(self) -> str:
         parts = [f"imported {self.ships} ship(s) on {self.images} image(s) as {self.layer} from {self.path}"]
@@ -80,6 +81,9 @@ class ImportReport:
             parts.append(f"{len(self.problems)} row problem(s)")
         if self.not_in_folder:
             parts.append(f"{len(self.not_in_folder)} image(s) not in the folder, skipped")
+        if self.unusable:
+            names = ", ".join(self.unusable[:3]) + (" …" if len(self.unusable) > 3 else "")
+            parts.append(f"{len(self.unusable)} image(s) with no usable row left as they were ({names})")
         if self.kept:
             parts.append(
                 f"{len(self.kept)} image(s) reviewed or edited by hand kept as they were (--overwrite)"
@@ -161,12 +165,22 @@ class ExportReport:
     ships: int
     empty: int
     plan: ExportPlan | None = None
+    in_pieces: dict[str, list[int]] = field(default_factory=dict)  # image -> its ships (1-based) in pieces
 
     def summary(self) -> str:
-        return (
+        text = (
             f"wrote {self.images} image(s), {self.ships} ship(s), {self.empty} image(s) without ships "
             f"to {self.path}"
         )
+        if self.in_pieces:
+            named = [f"{k} ship {', '.join(map(str, v))}" for k, v in list(self.in_pieces.items())[:3]]
+            more = " …" if len(self.in_pieces) > 3 else ""
+            text += (
+                f"; {sum(map(len, self.in_pieces.values()))} ship(s) are in separate pieces, written as "
+                f"drawn ({'; '.join(named)}{more}): a row is usually one connected ship, so look at them "
+                "(Split makes ships of the pieces, the eraser takes a stray pixel)"
+            )
+        return text
 
 
 def canonical_rle(starts: np.ndarray, lengths: np.ndarray) -> str:
@@ -216,15 +230,24 @@ def _stored_runs(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, list[Parsed]]:
-    """Rows per folder image, validated against the image's own size; bad rows go to the report."""
+    """Rows per folder image, validated against the image's own size; bad rows go to the report.
+
+    An image none of whose rows could be used is left out: it is not "no ships" (an empty row says
+    that), which as ground truth would score a perfect F2 for predicting nothing."""
     ids, by_name = _resolve_ids(workspace)
     shapes = workspace.store.shapes()
     rows: dict[str, list[Parsed]] = {}
     seen: dict[tuple[str, str], int] = {}
     missing: set[str] = set()
+    broken: set[str] = set()
+    said_empty: set[str] = set()
     for item in iter_rows(path):
         if isinstance(item, CsvProblem):
             report.problems.append(item)
+            if item.image_id:
+                found = item.image_id if item.image_id in ids else by_name.get(item.image_id)
+                if found is not None:
+                    broken.add(found)
             continue
         assert isinstance(item, CsvRow)
         report.n_rows += 1
@@ -234,6 +257,7 @@ def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, l
             continue
         bucket = rows.setdefault(image_id, [])
         if not item.rle:
+            said_empty.add(image_id)
             continue
         shape = shapes.get(image_id)
         if shape is None:
@@ -242,6 +266,7 @@ def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, l
             starts, lengths = rle_codec.parse_runs(item.rle, shape)
         except ValueError as exc:
             report.problems.append(CsvProblem(str(path), item.line, f"{item.image_id}: {exc}", item.image_id))
+            broken.add(image_id)
             continue
         text = item.rle if _is_canonical(item.rle, starts, lengths) else canonical_rle(starts, lengths)
         first = seen.setdefault((image_id, text), item.line)
@@ -257,6 +282,10 @@ def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, l
             continue
         bucket.append((item.line, text, starts, lengths))
     report.not_in_folder = sorted(missing)
+    for image_id in sorted(broken):
+        if not (rows.get(image_id) or image_id in said_empty):
+            rows.pop(image_id, None)
+            report.unusable.append(image_id)
     return rows
 
 
@@ -425,6 +454,21 @@ def export_csv(
     for image_id, rles in ships.items():
         if len(rles) > 1 and _overlap([_stored_runs(r) for r in rles]):
             raise RuntimeError(f"the session holds overlapping ships for {image_id}; please report this bug")
+    pieces = _in_pieces(ships, shapes)
     write_csv(path, ships)
     n_ships = sum(len(v) for v in ships.values())
-    return ExportReport(str(path), len(ships), n_ships, sum(1 for v in ships.values() if not v), plan)
+    empty = sum(1 for v in ships.values() if not v)
+    return ExportReport(str(path), len(ships), n_ships, empty, plan, pieces)
+
+
+def _in_pieces(ships: dict[str, list[str]], shapes: dict[str, tuple[int, int]]) -> dict[str, list[int]]:
+    """Per image, the (1-based) ships drawn in separate blobs: the eraser through a hull, a merge of
+    ships apart, a stray pixel. Written as they are (a row is what the person made), but named: a row of
+    an Airbus CSV is usually one connected ship, and ``validate`` notes such rows."""
+    found: dict[str, list[int]] = {}
+    for image_id, rles in ships.items():
+        height = shapes.get(image_id, FRAME)[0]
+        for k, text in enumerate(rles, start=1):
+            if rle_codec.pieces_of_runs(*_stored_runs(text), height) > 1:
+                found.setdefault(image_id, []).append(k)
+    return found

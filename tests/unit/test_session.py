@@ -409,3 +409,28 @@ def test_the_bundled_samples_are_never_written_to(tmp_path, monkeypatch) -> None
     assert store.is_relative_to(tmp_path / "data")
     assert not (samples_dir() / STORE_DIR).exists()
     assert sorted(p.name for p in samples_dir().iterdir()) == before
+
+
+def test_an_image_whose_rows_are_all_bad_is_not_imported_as_no_ships(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Bad rows are skipped with their line numbers; an image left with no usable row is not "no ships"
+    (as truth, 0 ships would score a perfect F2 for predicting nothing)."""
+    good, second = ship(0, 5, 0, 5), ship(10, 15, 10, 15)
+    source = tmp_path / "t.csv"
+    source.write_text(
+        "ImageId,EncodedPixels\n"
+        f"a.jpg,{good}\n"
+        "a.jpg,1 abc\n"  # a.jpg: one good row, one bad
+        "b.jpg,99999999 5\n"  # b.jpg: its only row is bad
+        f"c.png,{good}\n"
+        f"c.png,{second}\n"
+    )
+    for layer in ("truth", "annotations"):
+        report = workspace.import_csv(source, layer=layer)
+        assert [p.line for p in report.problems] == [3, 4]
+        assert report.unusable == ["b.jpg"] and "b.jpg" not in report.changed
+        assert "1 image(s) with no usable row left as they were (b.jpg)" in report.summary()
+    assert workspace.truth("a.jpg") == [good] and workspace.truth("b.jpg") is None
+    assert workspace.truth("c.png") == [good, second]
+    assert workspace.annotation("a.jpg") == [good]  # the usable row; the bad one was named
