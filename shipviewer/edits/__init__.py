@@ -18,7 +18,14 @@ from __future__ import annotations
 
 from shipviewer.edits._core import EditError, label_box, label_boxes
 from shipviewer.edits.accept import ship_near, take_ship
-from shipviewer.edits.brush import BRUSH_STEPS, brush_footprint, erase_segment, next_brush_size, paint_segment
+from shipviewer.edits.brush import (
+    BRUSH_STEPS,
+    brush_footprint,
+    erase_segment,
+    next_brush_size,
+    paint_segment,
+    stroke_label,
+)
 from shipviewer.edits.click_segment import Click, SegmentOptions, click_segment, fit_click, segment_clicks
 from shipviewer.edits.document import AnnotationDoc, DocChange
 from shipviewer.edits.encoding import encode_in_box
@@ -90,6 +97,7 @@ __all__ = [
     "snap_outline",
     "snap_path",
     "split_ship",
+    "stroke_label",
     "take_ship",
     "watershed_split",
 ]

@@ -22,7 +22,15 @@ from shipviewer.edits._core import (
 )
 from shipviewer.edits.undo import Atom, Box
 
-__all__ = ["MAX_BRUSH", "MIN_BRUSH", "brush_footprint", "erase_segment", "next_brush_size", "paint_segment"]
+__all__ = [
+    "MAX_BRUSH",
+    "MIN_BRUSH",
+    "brush_footprint",
+    "erase_segment",
+    "next_brush_size",
+    "paint_segment",
+    "stroke_label",
+]
 
 MIN_BRUSH, MAX_BRUSH = 1, 512
 # Brush diameters that `[` and `]` step through.
@@ -105,6 +113,21 @@ def brush_footprint(
             cv2.circle(scratch, b, radius, 1, -1, cv2.LINE_8)
             cv2.line(scratch, a, b, 1, 2 * radius + 1, cv2.LINE_8)
     return box, scratch.view(bool)
+
+
+def stroke_label(labels: np.ndarray, selected: int | None, point: Point, size: int) -> int | None:
+    """The ship a brush stroke starting at ``point`` paints: the ``selected`` one where the brush
+    (diameter ``size``) touches it or comes within a brush width of it, else None (a new ship). A
+    stroke away from the selected ship is another ship: painted into it, the ship would be two blobs,
+    and a row of an Airbus CSV is one."""
+    check_labels(labels)
+    if selected is None:
+        return None
+    near = brush_footprint(labels.shape, point, None, min(3 * max(int(size), 1), MAX_BRUSH))
+    if near is None:
+        return None
+    box, mask = near
+    return selected if bool((labels[box.slices][mask] == check_label(selected)).any()) else None
 
 
 def paint_segment(

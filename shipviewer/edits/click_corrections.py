@@ -68,6 +68,8 @@ def correction(
             target &= _nearer(x, y, plus, target.shape)
     if not click.positive and options.split_hulls and old[y, x] and plus and click.radius is None:
         target |= _other_hull(crop, old, x, y, plus)
+    if click.radius is not None and options.strip_band > 0:
+        target &= _band(old, click.positive, options.strip_band * (click.radius + 1) + 1)
     if click.radius is not None and options.nudge_reach > 0:
         others = [_in_frame(c, area) for c in earlier if c.positive != click.positive]
         target |= _nudge(
@@ -181,6 +183,14 @@ def _other_hull(
         return np.zeros_like(ship)
     clicked = strips == strips[y, x]
     return np.zeros_like(ship) if _on(clicked, positives) else clicked
+
+
+def _band(ship: np.ndarray, outside: bool, width: float) -> np.ndarray:
+    """The pixels at most ``width`` from ``ship``'s outline: outside it (``outside``) or inside it."""
+    if outside:
+        return ~ship & (cv2.distanceTransform((~ship).view(np.uint8), cv2.DIST_L2, 3) <= width)
+    padded = np.pad(ship, 1).view(np.uint8)
+    return ship & (cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1] <= width)
 
 
 def _on(mask: np.ndarray, points: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

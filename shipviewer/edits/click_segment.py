@@ -285,6 +285,24 @@ def _keep_clicked(ship: np.ndarray, clicks: Sequence[Click], window: Box) -> np.
     return keep[blobs]
 
 
+def _pieces(mask: np.ndarray) -> int:
+    """How many 8-connected pieces ``mask`` is in."""
+    return int(cv2.connectedComponents(mask.view(np.uint8), connectivity=8)[0]) - 1
+
+
+def _bridged(ship: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``ship`` in one piece: where GrabCut gave the positive clicks separate blobs (the bow and stern of
+    a hull with a dark band amidships), the blobs' convex hull joins them over the ``allowed`` pixels.
+    A ship is one connected blob in an Airbus CSV."""
+    if _pieces(ship) <= 1:
+        return ship
+    points = cv2.findNonZero(ship.view(np.uint8))
+    hull = np.zeros(ship.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
+    joined = ship | (hull.view(bool) & allowed)
+    return joined if _pieces(joined) == 1 else ship
+
+
 def _cut_negatives(
     image: np.ndarray,
     lab: np.ndarray,
@@ -482,7 +500,7 @@ def segment_clicks(
     if options.close > 0:
         ship = close_and_fill(ship, options.close) & (trimap != cv2.GC_BGD)
     if positives:
-        ship = _keep_clicked(ship, clicks, window)
+        ship = _bridged(_keep_clicked(ship, clicks, window), trimap != cv2.GC_BGD)
     inside_window = [
         c
         for c in clicks
@@ -600,8 +618,50 @@ def click_segment(
         whole = _keep_clicked(new_mask, clicks, area) | overlapping_most(new_mask, old)
         target ^= new_mask & ~whole
         new_mask = old != target
+        if _pieces(new_mask) > max(_pieces(old), 1):
+            # Still in pieces: a "ship here" beyond a gap joins over it (the convex hull, where free);
+            # else the piece holding most positive clicks stays, ties to the larger.
+            one = _bridged(new_mask, free) if fix.positive else _main_piece(new_mask, clicks, area)
+            if _pieces(one) > 1:
+                raise EditError(_apart(fix, label))
+            target = (old != one) & free
+            new_mask = old != target
+    elif _pieces(old != target) > max(_pieces(old), 1):
+        # Other ships' pixels, or a "not this", parted the new ship: the main piece stays.
+        target = (old != _main_piece(old != target, clicks, area)) & free
+        new_mask = old != target
     values = np.where(new_mask, label, 0).astype(np.int32)
     return write_where(labels, area, target, values[target])
+
+
+def _main_piece(mask: np.ndarray, clicks: Sequence[Click], area: Box) -> np.ndarray:
+    """The 8-connected piece of ``mask`` (frame ``area``) holding the most positive clicks; ties (and
+    none) go to the larger piece."""
+    n, parts = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    held = np.zeros(n, np.int64)
+    for click in clicks:
+        x, y = click.pixel[0] - area.x0, click.pixel[1] - area.y0
+        if click.positive and 0 <= y < mask.shape[0] and 0 <= x < mask.shape[1]:
+            held[parts[y, x]] += 1
+    held[0] = -1
+    sizes = np.bincount(parts.ravel(), minlength=n)
+    best = max(range(1, n), key=lambda k: (held[k], sizes[k]))
+    return parts == best
+
+
+def _apart(click: Click, label: int) -> str:
+    """Why a correction that would leave ship ``label`` in separate pieces is refused."""
+    if click.positive:
+        return (
+            f"that would add a separate piece to ship {label} (a ship is one connected blob): click "
+            "nearer its outline, or press Enter to finish it and click again to start a new ship"
+        )
+    return (
+        f"'not this' there would cut ship {label} in two (a ship is one connected blob): to make two "
+        "ships of it, use Watershed Split (J)"
+    )
 
 
 def _others(

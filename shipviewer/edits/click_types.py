@@ -59,6 +59,10 @@ class SegmentOptions:
     # negative click lies on the prior.
     core: float = 0.6
     close: int = 2  # GrabCut's answer closed with a disc of this radius, holes filled (0: off)
+    # A click on a thin strip next to the outline (``Click.radius`` set) changes the ship only this many
+    # times its distance to the outline (+ 1 px) from it: a click on a missed pixel of rim said nothing
+    # of the sea beyond, yet the rerun could add a spill there (0: no limit).
+    strip_band: float = 1.5
     nudge_reach: int = 64  # a click next to the outline moves it at most this far along (pixels; 0: off)
     # ...over the colours like the click's, and where the model's map is this sure of ship (1 − this, of
     # sea, for "not this") and at least as sure as at the click (0: colours only).

@@ -1,0 +1,166 @@
+"""A ship is one connected blob (a row of an Airbus CSV is one ship): the click tool never leaves a ship
+in pieces, the brush starts a new ship away from the selected one, ``validate`` notes a row drawn in
+pieces, and an export names a ship that an edit left in pieces (the eraser through a hull, a merge)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shipviewer.airbus import rle
+from shipviewer.airbus.annotations import read_csv, validate_csv
+from shipviewer.edits import AnnotationDoc, Click, EditError
+from shipviewer.edits.brush import stroke_label
+from shipviewer.edits.click_corrections import correction
+from shipviewer.edits.click_session import ClickSession
+from shipviewer.edits.click_types import SegmentOptions
+from shipviewer.edits.undo import Box
+from shipviewer.session import Workspace
+from tests import ship_scenes as scenes
+from tests.ship_scenes import hull
+
+H, W = 96, 128
+# A long hull whose middle is painted the colour of the sea (a dark band amidships): GrabCut gives its
+# bow and its stern as two blobs.
+BOW = [(64, 40), (104, 40), (116, 48), (104, 56), (64, 56)]
+STERN = [(12, 40), (52, 40), (52, 56), (12, 56)]
+
+
+def pieces(mask: np.ndarray) -> int:
+    return int(cv2.connectedComponents(mask.view(np.uint8), connectivity=8)[0]) - 1
+
+
+def banded_hull() -> tuple[np.ndarray, np.ndarray]:
+    image = scenes.sea((H, W), 0)
+    truth = hull(image, BOW, (220, 220, 214)) | hull(image, STERN, (220, 220, 214))
+    truth[40:57, 52:65] = True  # the band is ship, but looks like sea
+    return image, truth
+
+
+def test_two_ship_here_clicks_either_side_of_a_dark_band_give_one_ship() -> None:
+    image, truth = banded_hull()
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    session.add(image, Click(85, 48), probability=None)
+    session.add(image, Click(30, 48), probability=None)
+    ship = doc.labels == session.label
+    assert pieces(ship) == 1
+    assert ship[48, 20:100].all(), "bow, band and stern"
+    assert (ship & ~truth).sum() <= 0.1 * truth.sum()
+
+
+def test_a_not_this_across_the_middle_keeps_one_piece() -> None:
+    image, truth = banded_hull()
+    doc = AnnotationDoc(np.where(truth, 1, 0).astype(np.int32))
+    session = ClickSession.on_ship(doc, 1)
+    with contextlib.suppress(EditError):
+        session.add(image, Click(90, 48), probability=None)
+        session.add(image, Click(58, 48, positive=False), probability=None)
+    assert pieces(doc.labels == 1) == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, W - 1), st.integers(20, 76), st.booleans()), min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_no_sequence_of_clicks_leaves_a_ship_in_pieces(
+    clicks: list[tuple[int, int, bool]], with_map: bool
+) -> None:
+    image, truth = banded_hull()
+    prob = (cv2.GaussianBlur(truth.astype(np.float32), (0, 0), 3.0) * 240).astype(np.uint8)
+    doc = AnnotationDoc.empty((H, W))
+    session = ClickSession(doc)
+    for x, y, positive in [(85, 48, True), *clicks]:
+        with contextlib.suppress(EditError):
+            session.add(image, Click(x, y, positive), probability=prob if with_map else None)
+        assert pieces(doc.labels == session.label) <= 1, session.clicks
+
+
+def test_the_brush_starts_a_new_ship_away_from_the_selected_one() -> None:
+    labels = np.zeros((H, W), np.int32)
+    labels[40:50, 20:40] = 3
+    # On the selected ship, or near enough for the stroke to join it: that ship.
+    assert stroke_label(labels, 3, (30, 45), 8) == 3
+    assert stroke_label(labels, 3, (46, 45), 8) == 3
+    # Well away from it (another boat): a new ship; and none selected: a new ship.
+    assert stroke_label(labels, 3, (90, 45), 8) is None
+    assert stroke_label(labels, None, (30, 45), 8) is None
+
+
+def test_validate_notes_a_ship_row_drawn_in_pieces(tmp_path: Path) -> None:
+    two = np.zeros((768, 768), bool)
+    two[10:20, 10:20] = True
+    two[100:110, 300:320] = True
+    one = np.zeros((768, 768), bool)
+    one[400:420, 400:402] = True
+    one[420, 402] = True  # touches diagonally: 8-connected, one ship
+    path = tmp_path / "ships.csv"
+    path.write_text(f"ImageId,EncodedPixels\na.jpg,{rle.encode(one)}\nb.jpg,{rle.encode(two)}\n")
+    report = validate_csv(path)
+    assert report.ok  # allowed (the Kaggle training file has a few), but named
+    assert [(p.line, p.image_id) for p in report.notes] == [(3, "b.jpg")]
+    assert "2 separate blobs" in report.notes[0].message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.sampled_from([4, 8]))
+def test_count_pieces_agrees_with_opencv(data: st.DataObject, connectivity: int) -> None:
+    h, w = data.draw(st.integers(2, 24)), data.draw(st.integers(2, 24))
+    mask = np.zeros((h, w), bool)
+    for _ in range(data.draw(st.integers(0, 5))):
+        y, x = data.draw(st.integers(0, h - 1)), data.draw(st.integers(0, w - 1))
+        mask[y : y + data.draw(st.integers(1, 6)), x : x + data.draw(st.integers(1, 6))] = True
+    if data.draw(st.booleans()):  # scattered pixels: columns of several stretches, runs across columns
+        seed = data.draw(st.integers(0, 2**16))
+        mask |= np.random.default_rng(seed).random((h, w)) < 0.25
+    expected = int(cv2.connectedComponents(mask.view(np.uint8), connectivity=connectivity)[0]) - 1
+    assert rle.count_pieces(rle.encode(mask), (h, w), connectivity=connectivity) == expected
+
+
+def test_an_export_names_a_ship_left_in_pieces_and_writes_it_as_drawn(tmp_path: Path) -> None:
+    """The eraser through a hull leaves it in two blobs: the export writes the row as the person made it
+    (splitting it would make a ship of a stray pixel) and says which ship to look at."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    assert cv2.imwrite(str(folder / "a.jpg"), np.full((768, 768, 3), 40, np.uint8))
+    with contextlib.closing(Workspace.open(folder)) as workspace:
+        doc = workspace.document("a.jpg")
+        doc.paint((10.0, 15.0), (60.0, 15.0), 9, 1)
+        doc.end_stroke()
+        doc.paint((300.0, 300.0), (330.0, 300.0), 9, 2)
+        doc.end_stroke()
+        doc.erase((35.0, 0.0), (35.0, 40.0), 5)  # the eraser through the first hull
+        doc.end_stroke()
+        assert pieces(doc.labels == 1) == 2
+        out = tmp_path / "out.csv"
+        report = workspace.export_csv(out)
+    assert report.in_pieces == {"a.jpg": [1]} and report.ships == 2
+    assert "1 ship(s) are in separate pieces, written as drawn (a.jpg ship 1)" in report.summary()
+    checked = validate_csv(out, images=folder)
+    assert checked.ok and [n.line for n in checked.notes] == [2]
+    ships = read_csv(out).ships["a.jpg"]
+    assert [rle.count_pieces(s) for s in ships] == [2, 1]
+
+
+def test_a_click_on_a_strip_next_to_the_outline_changes_only_a_band_along_it() -> None:
+    """The simulated labeller's last clicks land on one-pixel strips of missed rim; the rerun's answer
+    there may hold a spill running on into the sea, which the click never asked for."""
+    crop = scenes.sea((H, W), 1)
+    old = np.zeros((H, W), bool)
+    old[40:56, 30:90] = True
+    new = old.copy()
+    new[20:40, 40:80] = True  # the rerun: the missed row above the hull, and a spill beyond it
+    free = np.ones((H, W), bool)
+    click = Click(60, 39, radius=0)  # on the missed row, next to the outline
+    area = Box(0, H, 0, W)
+    for band, deepest_row in ((1.5, 38), (0.0, 20)):  # 1.5 × 1 + 1 px: rows 39 and 38
+        options = SegmentOptions(strip_band=band, nudge_reach=0)
+        target = correction(crop, old, new, free, area, click, [Click(60, 48)], options)
+        rows = np.flatnonzero(target.any(axis=1))
+        assert rows.min() == deepest_row, band
