@@ -133,13 +133,14 @@ def create_edit_actions(
 
     a.add("import_annotations", "Import Annotations CSV…", dialogs.choose_import_annotations, "Ctrl+Shift+I")
     a.add("import_truth", "Import Ground Truth CSV…", dialogs.choose_import_truth)
+    a.add("save", "&Save", edit.save_now, "Ctrl+S", tip="Every edit is saved as you make it; this says where")
     a.add("export", "&Export CSV…", dialogs.choose_export, "Ctrl+E")
     a.add("export_reviewed", "Export Reviewed Only…", dialogs.choose_export_reviewed, "Ctrl+Shift+E")
 
     menus = window.menuBar()
     file_menu = next(m for m in menus.findChildren(QMenu) if m.title() == "&File")
     quit_action = a["quit"]
-    for name in ("import_annotations", "import_truth", "export", "export_reviewed"):
+    for name in ("save", "import_annotations", "import_truth", "export", "export_reviewed"):
         file_menu.insertAction(quit_action, a[name])
     file_menu.insertSeparator(quit_action)
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from shipviewer._qt.controller import ViewerController
 from shipviewer._qt.session_loader import SessionLoader
 from shipviewer._qt.workers import PredictResult, describe_error, image_pixels
-from shipviewer.edits import AnnotationDoc, DocChange, EditError, next_brush_size
+from shipviewer.edits import AnnotationDoc, DocChange, EditError, next_brush_size, stroke_label
 from shipviewer.model.postprocess import probability_to_ships
 from shipviewer.model.prob_cache import dequantize
 from shipviewer.session import ExportPlan, ImportReport, ViewState, Workspace
@@ -266,13 +266,14 @@ class EditController(QObject):
 
     # --- brush and eraser --------------------------------------------------------------------------------
     def begin_stroke(self, point: Point, *, erase: bool = False) -> None:
-        """Mouse down with the brush (paints the selected ship, or a new one) or the eraser."""
+        """Mouse down with the brush (paints the selected ship where it starts on or next to it, else a
+        new one) or the eraser."""
         doc = self.doc
         if doc is None:
             return
         self._erasing = erase
-        selected = self._one_selected()
-        self._stroke_label = selected if selected is not None else doc.new_label()
+        label = stroke_label(doc.labels, self._one_selected(), point, self.brush_size)
+        self._stroke_label = label if label is not None else doc.new_label()
         doc.begin_stroke("eraser" if erase else "brush")
         self._last = point
         self._segment(point, None)
@@ -700,6 +701,18 @@ class EditController(QObject):
         self._end_strokes()
         return workspace.export_plan(reviewed_only=reviewed_only, include_predictions=include_predictions)
 
+    def save_now(self) -> None:
+        """Ctrl+S: every edit is saved as it is made; this ends a stroke in progress and says where."""
+        self._end_strokes()
+        workspace = self.workspace
+        if workspace is None:
+            self.message.emit("Nothing to save: open a folder to edit its images")
+            return
+        self.message.emit(
+            f"Saved: every edit is written to {workspace.store.path} as you make it "
+            "(Export CSV writes the Airbus file)"
+        )
+
     def _end_strokes(self) -> None:
         if self.doc is not None and self.doc.in_stroke:
             self.end_stroke()
@@ -727,8 +740,9 @@ class EditController(QObject):
             self.error.emit("Cannot export the CSV", _explain(exc, path), "")
             return False
         self.message.emit(report.summary().capitalize())
-        if report.plan is not None and (report.plan.other_size or report.plan.left_out):
-            self.error.emit("Exported, with notes", report.summary().capitalize(), report.plan.text())
+        if report.in_pieces or (report.plan is not None and (report.plan.other_size or report.plan.left_out)):
+            plan = report.plan.text() if report.plan is not None else ""
+            self.error.emit("Exported, with notes", report.summary().capitalize(), plan)
         return True
 
 

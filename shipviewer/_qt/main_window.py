@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
         self.image_list.select(index)
         name = self.controller.catalog[index].name if index >= 0 else ""
         self.setWindowTitle(f"{name} — ShipViewer" if name else "ShipViewer")
+        self.status.set_cursor_text("")  # it named the last image's pixel and ships until the mouse moved
 
     def _on_image_failed(self, index: int, text: str) -> None:
         self.canvas.show_message(text)
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
 
     def choose_annotations(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open Ground Truth", self.settings.last_dir, "Airbus CSV (*.csv);;All files (*)"
+            self, "Open Ground Truth", self._csv_dir(), "Airbus CSV (*.csv);;All files (*)"
         )
         if path:
             self.edit.load_truth(path)
@@ -467,6 +469,19 @@ class MainWindow(QMainWindow):
     def set_full_screen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
 
+    def _csv_dir(self) -> str:
+        """Where a CSV dialog starts: the open folder, or the folder above it when only that holds CSV
+        files (the Kaggle layout: ``train_v2/`` beside ``train_ship_segmentations_v2.csv``)."""
+        workspace = self.edit.workspace
+        if workspace is None:
+            return self.settings.last_dir
+        folder = Path(workspace.folder)
+        for place in (folder, folder.parent):
+            with contextlib.suppress(OSError):
+                if any(place.glob("*.csv")):
+                    return str(place)
+        return str(folder)
+
     def choose_import_annotations(self) -> None:
         self._choose_import("annotations")
 
@@ -475,7 +490,7 @@ class MainWindow(QMainWindow):
 
     def _choose_import(self, layer: str) -> None:
         title = "Import Annotations" if layer == "annotations" else "Import Ground Truth"
-        path, _ = QFileDialog.getOpenFileName(self, title, self.settings.last_dir, CSV_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, title, self._csv_dir(), CSV_FILTER)
         if path:
             self.edit.import_csv(path, layer)
 
@@ -503,7 +518,13 @@ class MainWindow(QMainWindow):
             ModelInfoDialog(self.controller.session, self).show()
 
     def show_shortcuts(self) -> HelpDialog:
-        extra = [("Zoom around the cursor", "Mouse wheel"), ("Pan", "Space + drag, or middle button drag")]
+        extra = [
+            ("Zoom around the cursor", "Mouse wheel"),
+            ("Pan", "Space + drag, or middle button drag"),
+            ("Select another ship as well", "Ctrl + click"),
+            ("Click to Segment: not this", "Shift + click, or right click"),
+            ("Click to Segment: finish the ship", "Enter, or Escape"),
+        ]
         dialog = HelpDialog(help_html(shortcut_table(self.actions_), extra), self)
         dialog.show()
         return dialog
