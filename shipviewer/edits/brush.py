@@ -117,13 +117,12 @@ def brush_footprint(
 
 def stroke_label(labels: np.ndarray, selected: int | None, point: Point, size: int) -> int | None:
     """The ship a brush stroke starting at ``point`` paints: the ``selected`` one where the brush
-    (diameter ``size``) touches it or comes within a brush width of it, else None (a new ship). A
-    stroke away from the selected ship is another ship: painted into it, the ship would be two blobs,
-    and a row of an Airbus CSV is one."""
+    (diameter ``size``) overlaps or touches it, else None (a new ship). Painted into the selected ship,
+    a stroke away from it would make one ship of two blobs, and a row of an Airbus CSV is one."""
     check_labels(labels)
     if selected is None:
         return None
-    near = brush_footprint(labels.shape, point, None, min(3 * max(int(size), 1), MAX_BRUSH))
+    near = brush_footprint(labels.shape, point, None, min(max(int(size), 1) + 2, MAX_BRUSH))
     if near is None:
         return None
     box, mask = near

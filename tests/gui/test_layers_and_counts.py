@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -136,3 +137,28 @@ def test_the_list_counts_the_annotation_once_a_person_worked_on_it(qtbot, make_w
     qtbot.waitUntil(lambda: edit.image_id == "b.png")
     edit.confirm_empty()
     qtbot.waitUntil(lambda: model_.data(model_.index(1), SUMMARY_ROLE) == "confirmed empty · 0 ships")
+
+
+def test_a_brush_stroke_away_from_the_selected_ship_starts_a_new_one(
+    qtbot, make_window, model, folder
+) -> None:
+    """A new-user trial finished a ship, painted another boat and got one ship in two blobs: the brush
+    painted the selected ship wherever the stroke was."""
+    window = open_window(qtbot, make_window, model, folder)
+    edit, doc = window.edit, window.edit.doc
+    edit.brush_size = 5
+    edit.begin_stroke((80.0, 85.0))
+    edit.end_stroke()
+    mine = edit.selected[0]
+    assert doc.n_ships == 3
+    edit.begin_stroke((85.0, 85.0))  # touching it: the same ship, grown
+    edit.end_stroke()
+    assert doc.n_ships == 3 and edit.selected == [mine]
+    edit.begin_stroke((30.0, 85.0))  # across the image: another ship, now the selected one
+    edit.end_stroke()
+    assert doc.n_ships == 4 and edit.selected != [mine]
+    # ...and the grown ship is one blob
+    assert int(cv2.connectedComponents((doc.labels == mine).view(np.uint8), connectivity=8)[0]) == 2
+    # Ctrl+S: nothing is waiting to be saved; the status bar says where everything went.
+    window.actions_["save"].trigger()
+    assert "session.sqlite as you make it" in window.status.currentMessage()

@@ -85,10 +85,11 @@ def test_no_sequence_of_clicks_leaves_a_ship_in_pieces(
 def test_the_brush_starts_a_new_ship_away_from_the_selected_one() -> None:
     labels = np.zeros((H, W), np.int32)
     labels[40:50, 20:40] = 3
-    # On the selected ship, or near enough for the stroke to join it: that ship.
+    # On the selected ship, or touching it: that ship.
     assert stroke_label(labels, 3, (30, 45), 8) == 3
-    assert stroke_label(labels, 3, (46, 45), 8) == 3
-    # Well away from it (another boat): a new ship; and none selected: a new ship.
+    assert stroke_label(labels, 3, (43, 45), 8) == 3  # the brush covers x 40-46, next to the ship's 39
+    # Apart from it (even by a pixel: the ship would be two blobs): a new ship; none selected: a new ship.
+    assert stroke_label(labels, 3, (44, 45), 8) is None
     assert stroke_label(labels, 3, (90, 45), 8) is None
     assert stroke_label(labels, None, (30, 45), 8) is None
 
