@@ -109,6 +109,7 @@ class ExportPlan:
     written: tuple[str, ...]
     other_size: dict[str, tuple[int, int]] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)
+    partly_model: list[str] = field(default_factory=list)  # the first few not written, by name
 
     @property
     def n_images(self) -> int:
@@ -140,6 +141,10 @@ class ExportPlan:
         missing = [f"{self.kinds[k]} {words[k]}" for k in skipped if self.kinds.get(k)]
         if missing:
             out.append(f"Not written: {', '.join(missing)}.")
+        if self.partly_model and "partly model" not in self.written:
+            n = self.kinds.get("partly model", len(self.partly_model))
+            more = f" and {n - len(self.partly_model)} more" if n > len(self.partly_model) else ""
+            out.append(f"Partly model: {', '.join(self.partly_model)}{more}.")
         if self.other_size:
             sizes = ", ".join(f"{k} {w}×{h}" for k, (h, w) in list(self.other_size.items())[:5])
             more = f" and {len(self.other_size) - 5} more" if len(self.other_size) > 5 else ""
@@ -397,7 +402,9 @@ def export_plan(
     written = export_kinds(reviewed_only=reviewed_only, include_predictions=include_predictions)
     shapes = _known_shapes(workspace, store.ids_of_kinds(written))
     other = {k: hw for k, hw in shapes.items() if tuple(hw) != tuple(FRAME)}
-    return ExportPlan(str(workspace.folder), store.kind_counts(), written, other)
+    kinds = store.kind_counts()
+    partly = store.ids_of_kinds(["partly model"])[:5] if kinds.get("partly model") else []
+    return ExportPlan(str(workspace.folder), kinds, written, other, partly_model=partly)
 
 
 def _fits(rles: Sequence[str], shape: tuple[int, int]) -> bool:

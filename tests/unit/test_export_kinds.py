@@ -73,6 +73,8 @@ def test_the_plan_counts_each_kind_before_writing(mixed: Workspace, tmp_path: Pa
     assert text.startswith("Writes 4 image(s): 2 reviewed, 1 edited, 1 imported.")
     assert "Not written: 3 model-only (the model's untouched predictions; --include-predictions" in text
     assert "1 edited but still holding ships the model proposed that nobody touched" in text
+    assert "Partly model: i.jpg." in text  # which one to accept (a new-user trial had to hunt for it)
+    assert "Partly model" not in mixed.export_plan(include_predictions=True).text()
     assert "1 rejected" in text
     assert not (tmp_path / "nothing-written.csv").exists()
     assert mixed.export_plan(include_predictions=True).n_images == 8
