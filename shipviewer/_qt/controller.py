@@ -446,6 +446,7 @@ class ViewerController(QObject):
         self.prediction_shown.emit(self.current.index)
 
     def _on_model_loaded(self, session: InferenceSession) -> None:
+        switched = bool(self.model_path)  # not the first model: the stored predictions are another's
         self.model_path = str(session.path)
         self._refined.clear()  # another model's ships
         if self.refine is not None:  # the user's choice, also when made while the model was opening
@@ -457,7 +458,10 @@ class ViewerController(QObject):
         self.options.threshold = meta.threshold
         self.options.min_size = meta.min_size
         self.predictor.set_params(self.options.threshold, self.options.min_size)
-        self.catalog.forget_predictions()
+        if switched:
+            # (At start-up the rows keep the predictions the session holds: all went back to 'not
+            # predicted' after a restart until each image was visited again.)
+            self.catalog.forget_predictions()
         self.message.emit(f"Model {session.describe()}")
         self.model_changed.emit()
         self.state_changed.emit()

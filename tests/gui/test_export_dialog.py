@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from shipviewer._qt.export_dialog import ExportDialog
 from shipviewer.airbus.annotations import format_csv, read_csv, validate_csv
+from shipviewer.viewer.catalog import Status
 
 from .helpers import wait_for_current, wait_for_images, wait_for_message, wait_for_model
 
@@ -156,3 +157,23 @@ def test_images_of_other_sizes_are_named_and_validate_with_their_folder(
     ships = read_csv(out).ships
     assert len(ships["b_small.png"]) == 1 and len(ships["a_big.png"]) == 1  # never a silent empty row
     assert validate_csv(out, images=folder).ok
+
+
+def test_after_a_restart_the_list_keeps_the_stored_predictions(qtbot, make_window, model, mixed) -> None:
+    """A new-user trial restarted the viewer (kill -9) and saw images predicted before listed as 'not
+    predicted' until each was visited: the model, opening after the session, reset every row."""
+    window = open_window(qtbot, make_window, model, mixed, 8, "a.png")
+    with qtbot.waitSignal(window.controller.predictor.run_finished, timeout=20_000):
+        window.predict_all()
+    qtbot.waitUntil(lambda: window.edit.workspace.store.kind_counts()["model-only"] == 8)
+    window.close()
+    window.shutdown()
+    again = make_window()
+    again.start([str(mixed)], default_model=False)  # the session first...
+    wait_for_images(qtbot, again, 8)
+    catalog = again.controller.catalog
+    qtbot.waitUntil(lambda: [e.status for e in catalog].count(Status.UNREVIEWED) == 8)
+    again.controller.load_model(str(model))  # ...then the model, as when it takes longer to open
+    wait_for_model(qtbot, again)
+    qtbot.wait(200)
+    assert [e.status for e in catalog].count(Status.NOT_PREDICTED) == 0
