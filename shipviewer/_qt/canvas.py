@@ -78,13 +78,15 @@ def footprint_path(size: int) -> QPainterPath:
 
 
 def _marker(kind: str) -> QGraphicsItemGroup:
-    """A click marker of fixed screen size: a filled disc with a dark rim and a white sign."""
+    """A click marker of fixed screen size: a see-through disc with a dark rim and a white sign."""
     colour, sign = MARKER_STYLE[kind]
     group = QGraphicsItemGroup()
     disc = QPainterPath()
     disc.addEllipse(QPointF(0, 0), MARKER_RADIUS, MARKER_RADIUS)
     body = QGraphicsPathItem(disc)
-    body.setBrush(QBrush(QColor(colour)))
+    fill = QColor(colour)
+    fill.setAlpha(150)  # see-through: on a small boat an opaque disc hid the ship being made
+    body.setBrush(QBrush(fill))
     body.setPen(QPen(QColor("#101010"), 1.5))
     group.addToGroup(body)
     mark = QPainterPath()
