@@ -53,7 +53,7 @@ from shipviewer.model.grabcut import (
     overlapping_most,
     push_rim,
 )
-from shipviewer.model.seams import hull_strips
+from shipviewer.model.seams import hull_strips, seam_between
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -107,7 +107,25 @@ def _model_prior(
     blob = mask[1:-1, 1:-1].view(bool)
     if options.split_hulls:
         blob = _own_hull(image[window.slices], blob, sx, sy)
+        if options.prior_seam > 0:
+            blob = _beside(image[window.slices], blob, sx, sy, options.prior_seam)
     return window, blob
+
+
+def _beside(crop: np.ndarray, blob: np.ndarray, x: int, y: int, floor: float) -> np.ndarray:
+    """Of a blob over a boat and what it lies at (a pier, a quay, a ship), the part holding the click at
+    (x, y): what a straight seam along the blob, alongside the click, parts from the blob's pixel
+    farthest from it (:func:`.seams.seam_between`, with that pixel as the "ship here"), when it is at
+    most half the blob and a hull's width (4 px or more) — else the whole blob."""
+    ys, xs = np.nonzero(blob)
+    if ys.size < 30:
+        return blob
+    k = int(np.argmax((xs - x) ** 2 + (ys - y) ** 2))
+    part = seam_between(crop, blob, [(int(xs[k]), int(ys[k]))], (x, y), floor=floor)
+    if part is None or part.sum() > 0.5 * ys.size:
+        return blob
+    depth = cv2.distanceTransform(np.pad(part, 1).view(np.uint8), cv2.DIST_L2, 3)
+    return part if float(depth.max()) >= 2.0 else blob
 
 
 def _own_hull(crop: np.ndarray, blob: np.ndarray, x: int, y: int) -> np.ndarray:

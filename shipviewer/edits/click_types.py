@@ -54,7 +54,10 @@ class SegmentOptions:
     click_reach: int = 12  # ...widened to the pixels of the click's own colour this close to it
     click_tolerance: int = 5  # (Lab units per channel)
     rim_alpha: float = 0.3  # 0 turns the rim step off
-    split_hulls: bool = True  # the model prior of a click on a raft is the clicked hull's strip
+    split_hulls: bool = True  # the model prior of a click on a raft is the clicked hull's strip...
+    # ...and of a click on a boat the model drew as one blob with the pier it lies at, the part beyond
+    # a straight seam this many times as strong as the blob's median line (0: off).
+    prior_seam: float = 2.0
     # A prior's pixels deeper than this share of its deepest point are certainly ship (0: off), unless a
     # negative click lies on the prior.
     core: float = 0.6

@@ -328,3 +328,35 @@ def test_seam_between_cuts_no_ship_lengthwise_along_a_line_down_its_deck() -> No
         assert part is None or (part & ship).sum() <= 0.01 * ship.sum()
     with pytest.raises(ValueError, match="floor"):
         seam_between(image, ship | jetty, [(48, 45)], (90, 200), floor=0.0)
+
+
+def test_a_click_on_a_boat_the_model_drew_with_its_pier_takes_the_boat() -> None:
+    """The model's blob runs from a boat on into the pier it lies at; the first click on the boat takes
+    the part beyond the straight seam between them (what took a pier, then many "not this" clicks)."""
+    h, w = 96, 256
+    image = scenes.sea((h, w), 0)
+    pier = hull(image, [(4, 30), (250, 30), (250, 44), (4, 44)], (200, 200, 195))
+    boat = hull(image, [(100, 45), (128, 45), (136, 49), (128, 53), (100, 53)], (225, 210, 140))
+    prob = (cv2.GaussianBlur((pier | boat).astype(np.float32), (0, 0), 2.0) * 240).astype(np.uint8)
+    got = {}
+    for floor in (2.0, 0.0):
+        labels = np.zeros((h, w), np.int32)
+        click_segment(
+            labels, 1, image, [Click(115, 49)], probability=prob, options=SegmentOptions(prior_seam=floor)
+        )
+        got[floor] = labels == 1
+    assert iou(got[2.0], boat) >= 0.8 and (got[2.0] & pier).sum() <= 0.02 * pier.sum()
+    assert (got[0.0] & pier).sum() >= 0.9 * pier.sum()  # without it (what it was)
+
+
+def test_a_click_anywhere_on_a_tanker_with_a_pipe_down_its_deck_takes_the_tanker() -> None:
+    # The seam sought beside a first click must not be a line down a hull's own deck.
+    shape = (100, 220)
+    image = scenes.sea(shape)
+    tanker = hull(image, [(40, 35), (170, 35), (190, 50), (170, 65), (40, 65)], (110, 60, 50))
+    image[49:52, 45:170] = (230, 230, 220)
+    prob = (cv2.GaussianBlur(tanker.astype(np.float32), (0, 0), 2.0) * 240).astype(np.uint8)
+    for x, y in [(100, 42), (100, 56), (60, 47), (150, 54), (175, 50)]:
+        labels = np.zeros(shape, np.int32)
+        click_segment(labels, 1, image, [Click(x, y)], probability=prob)
+        assert iou(labels == 1, tanker) >= 0.85, (x, y)
