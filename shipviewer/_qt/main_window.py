@@ -477,8 +477,8 @@ class MainWindow(QMainWindow):
             return self.settings.last_dir
         folder = Path(workspace.folder)
         for place in (folder, folder.parent):
-            with contextlib.suppress(OSError):
-                if any(place.glob("*.csv")):
+            with contextlib.suppress(OSError), os.scandir(place) as entries:
+                if any(e.name.lower().endswith(".csv") for e in entries):  # stops at the first
                     return str(place)
         return str(folder)
 

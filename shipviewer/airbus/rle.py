@@ -374,8 +374,8 @@ def count_pieces(rle: Any, shape: Sequence[int] = DEFAULT_SHAPE, *, connectivity
     proper ship, 0 for an empty one. Raises :class:`RLEError` like :func:`parse_runs`.
 
     From the runs, not a frame: each run is cut into its columns' stretches; where every column holds
-    one stretch (most hulls) the pieces are counted from neighbouring columns alone, else the stretches
-    are drawn into the ship's own box for ``cv2.connectedComponents``."""
+    one stretch (most hulls) the pieces are counted from neighbouring columns at once, else by a
+    union-find over the stretches."""
     height, _ = _check_shape(shape)
     return pieces_of_runs(*parse_runs(rle, shape), height, connectivity=connectivity)
 
@@ -393,15 +393,43 @@ def pieces_of_runs(starts: np.ndarray, lengths: np.ndarray, height: int, *, conn
             (np.diff(columns) == 1) & (tops[1:] <= bottoms[:-1] + slack) & (tops[:-1] <= bottoms[1:] + slack)
         )
         return 1 + int(np.count_nonzero(~touch))
-    import cv2
+    return _count_roots(columns.tolist(), tops.tolist(), bottoms.tolist(), slack)
 
-    first, top = int(columns[0]), int(tops.min())
-    width = int(bottoms.max()) - top + 1
-    n = (int(columns[-1]) - first + 1) * width
-    at = (columns - first) * width + (tops - top)
-    edges = np.bincount(at, minlength=n + 1) - np.bincount(at + bottoms - tops + 1, minlength=n + 1)
-    block = (np.cumsum(edges[:n]) > 0).reshape(-1, width).view(np.uint8)  # a row per image column
-    return int(cv2.connectedComponents(np.ascontiguousarray(block), connectivity=connectivity)[0]) - 1
+
+def _count_roots(columns: list[int], tops: list[int], bottoms: list[int], slack: int) -> int:
+    """Connected groups of column stretches (in column order, rows rising within a column): a union-find
+    over the stretches of neighbouring columns that meet (within ``slack`` rows: 1 for 8-connectivity),
+    and of stretches of one column that touch. Costs what the stretches number, not the ship's box."""
+    parent = list(range(len(columns)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        parent[root(i)] = root(j)
+
+    first = [0]  # where each column's stretches begin
+    for k in range(1, len(columns)):
+        if columns[k] != columns[k - 1]:
+            first.append(k)
+        elif tops[k] <= bottoms[k - 1] + 1:
+            join(k, k - 1)  # touching runs of one column
+    first.append(len(columns))
+    for a in range(len(first) - 2):
+        i, i_end, j, j_end = first[a], first[a + 1], first[a + 1], first[a + 2]
+        if columns[j] != columns[i] + 1:
+            continue
+        while i < i_end and j < j_end:
+            if tops[j] <= bottoms[i] + slack and tops[i] <= bottoms[j] + slack:
+                join(i, j)
+            if bottoms[i] < bottoms[j]:
+                i += 1
+            else:
+                j += 1
+    return len({root(k) for k in range(len(columns))})
 
 
 def _column_stretches(

@@ -83,6 +83,8 @@ def _run_validate(args: argparse.Namespace) -> int:
         print(f"... and {hidden} more")
     for note in report.notes[: args.max_report]:
         print(note)
+    if len(report.notes) > args.max_report:
+        print(f"... and {len(report.notes) - args.max_report} more notes")
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     if report.notes:
         verdict += f", {len(report.notes)} note(s)"

@@ -122,11 +122,15 @@ def stroke_label(labels: np.ndarray, selected: int | None, point: Point, size: i
     check_labels(labels)
     if selected is None:
         return None
-    near = brush_footprint(labels.shape, point, None, min(max(int(size), 1) + 2, MAX_BRUSH))
-    if near is None:
+    dab = brush_footprint(labels.shape, point, None, size)
+    if dab is None:
         return None
-    box, mask = near
-    return selected if bool((labels[box.slices][mask] == check_label(selected)).any()) else None
+    box, mask = dab
+    grown = box.grow(1, labels.shape)  # the dab and the pixels touching it (diagonals too)
+    ring = np.zeros((grown.height, grown.width), np.uint8)
+    ring[box.y0 - grown.y0 : box.y1 - grown.y0, box.x0 - grown.x0 : box.x1 - grown.x0] = mask
+    near = cv2.dilate(ring, np.ones((3, 3), np.uint8)).view(bool)
+    return selected if bool((labels[grown.slices][near] == check_label(selected)).any()) else None
 
 
 def paint_segment(

@@ -308,17 +308,50 @@ def _pieces(mask: np.ndarray) -> int:
     return int(cv2.connectedComponents(mask.view(np.uint8), connectivity=8)[0]) - 1
 
 
-def _bridged(ship: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """``ship`` in one piece: where GrabCut gave the positive clicks separate blobs (the bow and stern of
-    a hull with a dark band amidships), the blobs' convex hull joins them over the ``allowed`` pixels.
-    A ship is one connected blob in an Airbus CSV."""
+def _bridged(
+    ship: np.ndarray, allowed: np.ndarray, sea: np.ndarray | None = None, most: float = 1.0
+) -> np.ndarray:
+    """``ship`` in one piece, over the ``allowed`` pixels: where GrabCut gave the positive clicks separate
+    blobs (the bow and stern of a hull with a dark band amidships), their convex hull joins them (hulls
+    are convex); where that would add more than ``most`` of the ship (two boats at right angles: the sea
+    between), a corridor as wide as each blob from its nearest point to the largest. A join over a
+    "not this" (``sea``) is none: the click said the blobs are apart. Unchanged when nothing joins it;
+    a ship is one connected blob in an Airbus CSV."""
     if _pieces(ship) <= 1:
         return ship
-    points = cv2.findNonZero(ship.view(np.uint8))
     hull = np.zeros(ship.shape, np.uint8)
-    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
-    joined = ship | (hull.view(bool) & allowed)
-    return joined if _pieces(joined) == 1 else ship
+    cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(ship.view(np.uint8))), 1)
+    for join in (hull.view(bool), _corridors(ship)):
+        if sea is not None and (join & sea).any():
+            continue
+        added = join & allowed & ~ship
+        joined = ship | added
+        if _pieces(joined) == 1 and added.sum() <= most * ship.sum():
+            return joined
+    return ship
+
+
+def _corridors(ship: np.ndarray) -> np.ndarray:
+    """Lines from each 8-connected piece of ``ship`` to the largest, between their nearest points, as wide
+    as the piece."""
+    n, parts = cv2.connectedComponents(ship.view(np.uint8), connectivity=8)
+    sizes = np.bincount(parts.ravel(), minlength=n)
+    sizes[0] = 0
+    main = parts == int(sizes.argmax())
+    to_main = cv2.distanceTransform((~main).view(np.uint8), cv2.DIST_L2, 3)
+    my, mx = np.nonzero(main)
+    corridor = np.zeros(ship.shape, np.uint8)
+    for k in range(1, n):
+        piece = parts == k
+        if piece[my[0], mx[0]]:
+            continue
+        py, px = np.nonzero(piece)
+        a = int(np.argmin(to_main[py, px]))
+        b = int(np.argmin((my - py[a]) ** 2 + (mx - px[a]) ** 2))
+        depth = cv2.distanceTransform(np.pad(piece, 1).view(np.uint8), cv2.DIST_L2, 3)
+        width = max(int(depth.max()), 1)
+        cv2.line(corridor, (int(px[a]), int(py[a])), (int(mx[b]), int(my[b])), 1, 2 * width - 1)
+    return corridor.view(bool)
 
 
 def _cut_negatives(
@@ -518,7 +551,7 @@ def segment_clicks(
     if options.close > 0:
         ship = close_and_fill(ship, options.close) & (trimap != cv2.GC_BGD)
     if positives:
-        ship = _bridged(_keep_clicked(ship, clicks, window), trimap != cv2.GC_BGD)
+        ship = _bridged(_keep_clicked(ship, clicks, window), trimap != cv2.GC_BGD, seeds == 2)
     inside_window = [
         c
         for c in clicks
@@ -639,7 +672,8 @@ def click_segment(
         if _pieces(new_mask) > max(_pieces(old), 1):
             # Still in pieces: a "ship here" beyond a gap joins over it (the convex hull, where free);
             # else the piece holding most positive clicks stays, ties to the larger.
-            one = _bridged(new_mask, free) if fix.positive else _main_piece(new_mask, clicks, area)
+            sea = _negative_discs(clicks, area, new_mask.shape, options)
+            one = _bridged(new_mask, free, sea) if fix.positive else _main_piece(new_mask, clicks, area)
             if _pieces(one) > 1:
                 raise EditError(_apart(fix, label))
             target = (old != one) & free
@@ -650,6 +684,18 @@ def click_segment(
         new_mask = old != target
     values = np.where(new_mask, label, 0).astype(np.int32)
     return write_where(labels, area, target, values[target])
+
+
+def _negative_discs(
+    clicks: Sequence[Click], area: Box, shape: Sequence[int], options: SegmentOptions
+) -> np.ndarray:
+    """The pixels round each "not this" (frame ``area``, of ``shape``): sea, whatever joins the ship."""
+    discs = np.zeros((int(shape[0]), int(shape[1])), np.uint8)
+    for click in clicks:
+        if not click.positive:
+            x, y = click.pixel[0] - area.x0, click.pixel[1] - area.y0
+            cv2.circle(discs, (x, y), _radius(click, options) + 1, 1, -1)
+    return discs.view(bool)
 
 
 def _main_piece(mask: np.ndarray, clicks: Sequence[Click], area: Box) -> np.ndarray:

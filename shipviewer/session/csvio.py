@@ -83,7 +83,10 @@ class ImportReport:
             parts.append(f"{len(self.not_in_folder)} image(s) not in the folder, skipped")
         if self.unusable:
             names = ", ".join(self.unusable[:3]) + (" …" if len(self.unusable) > 3 else "")
-            parts.append(f"{len(self.unusable)} image(s) with no usable row left as they were ({names})")
+            parts.append(
+                f"{len(self.unusable)} image(s) with no usable row left as they were, any {self.layer} they "
+                f"had before included ({names})"
+            )
         if self.kept:
             parts.append(
                 f"{len(self.kept)} image(s) reviewed or edited by hand kept as they were (--overwrite)"
@@ -183,7 +186,8 @@ class ExportReport:
             text += (
                 f"; {sum(map(len, self.in_pieces.values()))} ship(s) are in separate pieces, written as "
                 f"drawn ({'; '.join(named)}{more}): a row is usually one connected ship, so look at them "
-                "(Split makes ships of the pieces, the eraser takes a stray pixel)"
+                "(the eraser takes a stray pixel; Watershed Split, J, with a click in each piece makes "
+                "ships of them)"
             )
         return text
 
@@ -237,22 +241,18 @@ def _stored_runs(text: str) -> tuple[np.ndarray, np.ndarray]:
 def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, list[Parsed]]:
     """Rows per folder image, validated against the image's own size; bad rows go to the report.
 
-    An image none of whose rows could be used is left out: it is not "no ships" (an empty row says
-    that), which as ground truth would score a perfect F2 for predicting nothing."""
+    An image with a bad ship row and no usable one is left out: it is not "no ships", which as ground
+    truth would score a perfect F2 for predicting nothing (an empty row beside the bad one says no more:
+    the file contradicts itself)."""
     ids, by_name = _resolve_ids(workspace)
     shapes = workspace.store.shapes()
     rows: dict[str, list[Parsed]] = {}
     seen: dict[tuple[str, str], int] = {}
     missing: set[str] = set()
     broken: set[str] = set()
-    said_empty: set[str] = set()
     for item in iter_rows(path):
         if isinstance(item, CsvProblem):
-            report.problems.append(item)
-            if item.image_id:
-                found = item.image_id if item.image_id in ids else by_name.get(item.image_id)
-                if found is not None:
-                    broken.add(found)
+            report.problems.append(item)  # a row that is not even CSV: no image id to hold it against
             continue
         assert isinstance(item, CsvRow)
         report.n_rows += 1
@@ -262,7 +262,6 @@ def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, l
             continue
         bucket = rows.setdefault(image_id, [])
         if not item.rle:
-            said_empty.add(image_id)
             continue
         shape = shapes.get(image_id)
         if shape is None:
@@ -288,7 +287,7 @@ def _read(workspace: Workspace, path: Path, report: ImportReport) -> dict[str, l
         bucket.append((item.line, text, starts, lengths))
     report.not_in_folder = sorted(missing)
     for image_id in sorted(broken):
-        if not (rows.get(image_id) or image_id in said_empty):
+        if not rows.get(image_id):  # (an empty row beside a bad ship row says nothing either)
             rows.pop(image_id, None)
             report.unusable.append(image_id)
     return rows
@@ -476,6 +475,7 @@ def _in_pieces(ships: dict[str, list[str]], shapes: dict[str, tuple[int, int]]) 
     for image_id, rles in ships.items():
         height = shapes.get(image_id, FRAME)[0]
         for k, text in enumerate(rles, start=1):
-            if rle_codec.pieces_of_runs(*_stored_runs(text), height) > 1:
+            starts, lengths = _stored_runs(text)  # 1-based, as written
+            if rle_codec.pieces_of_runs(starts - 1, lengths, height) > 1:
                 found.setdefault(image_id, []).append(k)
     return found

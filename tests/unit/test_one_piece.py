@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from shipviewer.airbus import rle
 from shipviewer.airbus.annotations import read_csv, validate_csv
-from shipviewer.edits import AnnotationDoc, Click, EditError
+from shipviewer.edits import AnnotationDoc, Click, EditError, click_segment
 from shipviewer.edits.brush import stroke_label
 from shipviewer.edits.click_corrections import correction
+from shipviewer.edits.click_segment import _bridged
 from shipviewer.edits.click_session import ClickSession
 from shipviewer.edits.click_types import SegmentOptions
 from shipviewer.edits.undo import Box
@@ -54,14 +55,35 @@ def test_two_ship_here_clicks_either_side_of_a_dark_band_give_one_ship() -> None
     assert (ship & ~truth).sum() <= 0.1 * truth.sum()
 
 
-def test_a_not_this_across_the_middle_keeps_one_piece() -> None:
-    image, truth = banded_hull()
-    doc = AnnotationDoc(np.where(truth, 1, 0).astype(np.int32))
-    session = ClickSession.on_ship(doc, 1)
-    with contextlib.suppress(EditError):
-        session.add(image, Click(90, 48), probability=None)
-        session.add(image, Click(58, 48, positive=False), probability=None)
-    assert pieces(doc.labels == 1) == 1
+def test_a_not_this_on_the_neck_between_two_hulls_keeps_the_one_with_more_ship_here() -> None:
+    """Two hulls joined by a neck, "ship here" twice on the smaller right one and once on the left: a
+    "not this" on the neck cuts the ship in two, and the piece with more "ship here" clicks stays."""
+    image = scenes.sea((H, W), 0)
+    left = hull(image, [(4, 40), (58, 40), (58, 56), (4, 56)], (220, 220, 214))
+    right = hull(image, [(76, 40), (112, 40), (112, 56), (76, 56)], (220, 220, 214))
+    neck = hull(image, [(58, 46), (76, 46), (76, 50), (58, 50)], (220, 220, 214))
+    labels = np.where(left | right | neck, 1, 0).astype(np.int32)
+    clicks = [Click(94, 48), Click(30, 48), Click(100, 44), Click(67, 48, positive=False)]
+    click_segment(labels, 1, image, clicks, local=True)
+    ship = labels == 1
+    assert pieces(ship) == 1
+    assert ship[right].mean() > 0.9 and ship[left].mean() < 0.1
+
+
+def test_a_join_never_runs_over_a_not_this_nor_doubles_the_ship() -> None:
+    bars = np.zeros((40, 60), bool)
+    bars[10:14, 5:55] = True
+    bars[20:24, 5:55] = True
+    assert pieces(_bridged(bars, np.ones_like(bars))) == 1  # the convex hull: the water between
+    gap = np.zeros_like(bars)
+    gap[14:20, :] = True  # a "not this" all across the water between
+    assert (_bridged(bars, np.ones_like(bars), gap) == bars).all()
+    # Two bars at right angles: their hull is mostly sea (more than the ship), so a corridor joins them.
+    ell = np.zeros((60, 60), bool)
+    ell[5:9, 5:55] = True
+    ell[15:55, 50:54] = True
+    joined = _bridged(ell, np.ones_like(ell))
+    assert pieces(joined) == 1 and (joined & ~ell).sum() <= 0.1 * ell.sum()
 
 
 @settings(max_examples=25, deadline=None)
@@ -124,6 +146,24 @@ def test_count_pieces_agrees_with_opencv(data: st.DataObject, connectivity: int)
     assert rle.count_pieces(rle.encode(mask), (h, w), connectivity=connectivity) == expected
 
 
+def test_count_pieces_of_diagonal_neighbours_in_adjacent_columns() -> None:
+    diagonal = np.zeros((6, 6), bool)
+    diagonal[1, 1] = diagonal[2, 2] = diagonal[3, 3] = True  # one stretch per column: the fast path
+    text = rle.encode(diagonal)
+    assert rle.count_pieces(text, (6, 6)) == 1
+    assert rle.count_pieces(text, (6, 6), connectivity=4) == 3
+    wrap = np.zeros((6, 6), bool)
+    wrap[5, 1] = wrap[0, 2] = True  # the bottom of one column and the top of the next: one run, apart
+    assert (
+        rle.encode(
+            wrap,
+        )
+        == "12 2"
+        and rle.count_pieces("12 2", (6, 6)) == 2
+    )
+    assert rle.count_pieces("", (6, 6)) == 0
+
+
 def test_an_export_names_a_ship_left_in_pieces_and_writes_it_as_drawn(tmp_path: Path) -> None:
     """The eraser through a hull leaves it in two blobs: the export writes the row as the person made it
     (splitting it would make a ship of a stray pixel) and says which ship to look at."""
@@ -138,15 +178,17 @@ def test_an_export_names_a_ship_left_in_pieces_and_writes_it_as_drawn(tmp_path: 
         doc.end_stroke()
         doc.erase((35.0, 0.0), (35.0, 40.0), 5)  # the eraser through the first hull
         doc.end_stroke()
-        assert pieces(doc.labels == 1) == 2
+        doc.paint((500.0, 765.0), (560.0, 765.0), 7, 3)  # on the bottom row: one piece
+        doc.end_stroke()
+        assert pieces(doc.labels == 1) == 2 and pieces(doc.labels == 3) == 1
         out = tmp_path / "out.csv"
         report = workspace.export_csv(out)
-    assert report.in_pieces == {"a.jpg": [1]} and report.ships == 2
+    assert report.in_pieces == {"a.jpg": [1]} and report.ships == 3
     assert "1 ship(s) are in separate pieces, written as drawn (a.jpg ship 1)" in report.summary()
     checked = validate_csv(out, images=folder)
     assert checked.ok and [n.line for n in checked.notes] == [2]
     ships = read_csv(out).ships["a.jpg"]
-    assert [rle.count_pieces(s) for s in ships] == [2, 1]
+    assert [rle.count_pieces(s) for s in ships] == [2, 1, 1]
 
 
 def test_a_click_on_a_strip_next_to_the_outline_changes_only_a_band_along_it() -> None:
@@ -165,3 +207,14 @@ def test_a_click_on_a_strip_next_to_the_outline_changes_only_a_band_along_it() -
         target = correction(crop, old, new, free, area, click, [Click(60, 48)], options)
         rows = np.flatnonzero(target.any(axis=1))
         assert rows.min() == deepest_row, band
+
+
+def test_a_box_round_two_boats_gives_one_ship_the_larger() -> None:
+    image = scenes.sea((H, W), 0)
+    big = hull(image, [(10, 30), (60, 30), (68, 36), (60, 42), (10, 42)], (220, 220, 214))
+    small = hull(image, [(80, 60), (100, 60), (104, 64), (100, 68), (80, 68)], (220, 220, 214))
+    labels = np.zeros((H, W), np.int32)
+    click_segment(labels, 1, image, [], box=Box(24, 76, 4, 112))
+    ship = labels == 1
+    assert pieces(ship) == 1
+    assert ship[big].mean() > 0.9 and not ship[small].any()
