@@ -13,8 +13,9 @@ here". Every click reruns the whole segmentation with all clicks so far as const
    "probably sea"; the clicks and the window border (but not the image's own edge) are hard
    constraints, and so are other ships' pixels (never taken) and the outside of a box.
 3. GrabCut's answer is closed (a small disc) and its holes filled, then only the blobs holding a
-   positive click are kept; a marker watershed inside them then hands the
-   parts nearer (in colour) to a negative click to the sea, so "not this" removes the region around it.
+   positive click are kept, joined into one (a ship is one blob); a marker watershed inside them then
+   hands the parts nearer (in colour) to a negative click to the sea, so "not this" removes the region
+   around it.
 4. The outline is pushed out over the anti-aliased rim: a pixel just outside whose colour lies at least
    ``rim_alpha`` of the way from the local sea colour to the local hull colour joins the ship (masks are
    drawn generously around the hull, as the Airbus polygons are).
@@ -670,12 +671,14 @@ def click_segment(
         target ^= new_mask & ~whole
         new_mask = old != target
         if _pieces(new_mask) > max(_pieces(old), 1):
-            # Still in pieces: a "ship here" beyond a gap joins over it (the convex hull, where free);
-            # else the piece holding most positive clicks stays, ties to the larger.
-            sea = _negative_discs(clicks, area, new_mask.shape, options)
-            one = _bridged(new_mask, free, sea) if fix.positive else _main_piece(new_mask, clicks, area)
-            if _pieces(one) > 1:
-                raise EditError(_apart(fix, label))
+            # Still in pieces: a "ship here" beyond a gap joins over it (see _bridged) or is refused; after
+            # a "not this", the piece holding most positive clicks stays, ties to the larger.
+            if fix.positive:
+                one = _bridged(new_mask, free, _negative_discs(clicks, area, new_mask.shape, options))
+                if _pieces(one) > 1:
+                    raise EditError(_apart(label))
+            else:
+                one = _main_piece(new_mask, clicks, area)
             target = (old != one) & free
             new_mask = old != target
     elif _pieces(old != target) > max(_pieces(old), 1):
@@ -715,16 +718,11 @@ def _main_piece(mask: np.ndarray, clicks: Sequence[Click], area: Box) -> np.ndar
     return parts == best
 
 
-def _apart(click: Click, label: int) -> str:
-    """Why a correction that would leave ship ``label`` in separate pieces is refused."""
-    if click.positive:
-        return (
-            f"that would add a separate piece to ship {label} (a ship is one connected blob): click "
-            "nearer its outline, or press Enter to finish it and click again to start a new ship"
-        )
+def _apart(label: int) -> str:
+    """Why a "ship here" that would leave ship ``label`` in separate pieces is refused."""
     return (
-        f"'not this' there would cut ship {label} in two (a ship is one connected blob): to make two "
-        "ships of it, use Watershed Split (J)"
+        f"that would add a separate piece to ship {label} (a ship is one connected blob): click nearer "
+        "its outline, or press Enter to finish it and click again to start a new ship"
     )
 
 
