@@ -86,9 +86,9 @@ def _run_validate(args: argparse.Namespace) -> int:
     if len(report.notes) > args.max_report:
         print(f"... and {len(report.notes) - args.max_report} more notes")
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-    if report.notes:
-        verdict += f", {len(report.notes)} note(s)"
-    print(f"{args.csv}: {report.n_rows} rows, {report.n_images} images, {report.n_ships} ships: {verdict}")
+    notes = f", {len(report.notes)} note(s)" if report.notes else ""
+    counts = f"{report.n_rows} rows, {report.n_images} images, {report.n_ships} ships{notes}"
+    print(f"{args.csv}: {counts}: {verdict}")
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 

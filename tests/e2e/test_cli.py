@@ -61,6 +61,9 @@ def test_validate_exit_codes(tmp_path: Path, real_dir: Path) -> None:
     ok = run("validate", str(real_dir / "labels.csv"), "--images", str(real_dir / "images"))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.strip().endswith("OK")
+    # Its one ship row in two blobs (a stray pixel by the hull) is a note, with its line, not a problem.
+    assert "labels.csv:3: 0a0df8299.jpg: note: this ship is 2 separate blobs" in ok.stdout
+    assert "19 ships, 1 note(s): OK" in ok.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("ImageId,EncodedPixels\na.jpg,1 2 3\na.jpg,\n")
     out = run("validate", str(bad))
