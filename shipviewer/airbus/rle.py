@@ -386,14 +386,33 @@ def pieces_of_runs(starts: np.ndarray, lengths: np.ndarray, height: int, *, conn
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity}")
     if starts.size == 0:
         return 0
-    columns, tops, bottoms = _column_stretches(starts, lengths, height)
     slack = 1 if connectivity == 8 else 0
-    if np.all(np.diff(columns) > 0):
-        touch = (
-            (np.diff(columns) == 1) & (tops[1:] <= bottoms[:-1] + slack) & (tops[:-1] <= bottoms[1:] + slack)
-        )
+    if starts.size <= 48:  # most ships: a loop over a few dozen runs beats two dozen numpy calls
+        return _pieces_few(starts.tolist(), lengths.tolist(), height, slack)
+    columns, tops, bottoms = _column_stretches(starts, lengths, height)
+    steps = np.diff(columns)
+    if np.all(steps > 0):
+        touch = (steps == 1) & (tops[1:] <= bottoms[:-1] + slack) & (tops[:-1] <= bottoms[1:] + slack)
         return 1 + int(np.count_nonzero(~touch))
     return _count_roots(columns.tolist(), tops.tolist(), bottoms.tolist(), slack)
+
+
+def _pieces_few(starts: list[int], lengths: list[int], height: int, slack: int) -> int:
+    """:func:`pieces_of_runs` of a few runs, in plain Python: one stretch per column (the common case)
+    compared with the last, else :func:`_count_roots`."""
+    pieces, last_column, last_top, last_bottom = 0, -2, 0, 0
+    for start, length in zip(starts, lengths):
+        column, top = divmod(start, height)
+        bottom = top + length - 1
+        if bottom >= height or column == last_column:  # a run across columns, or two in one column
+            columns, tops, bottoms = _column_stretches(
+                np.asarray(starts, np.int64), np.asarray(lengths, np.int64), height
+            )
+            return _count_roots(columns.tolist(), tops.tolist(), bottoms.tolist(), slack)
+        if not (column == last_column + 1 and top <= last_bottom + slack and last_top <= bottom + slack):
+            pieces += 1
+        last_column, last_top, last_bottom = column, top, bottom
+    return pieces
 
 
 def _count_roots(columns: list[int], tops: list[int], bottoms: list[int], slack: int) -> int:
