@@ -266,8 +266,8 @@ class EditController(QObject):
 
     # --- brush and eraser --------------------------------------------------------------------------------
     def begin_stroke(self, point: Point, *, erase: bool = False) -> None:
-        """Mouse down with the brush (paints the selected ship where it starts on or next to it, else a
-        new one) or the eraser."""
+        """Mouse down with the brush (paints the selected ship where it starts on or touching it, else a
+        new one: see ``stroke_label``) or the eraser."""
         doc = self.doc
         if doc is None:
             return
