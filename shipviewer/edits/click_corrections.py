@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from shipviewer.edits.click_types import DEFAULT_OPTIONS, Click, SegmentOptions, inside
+from shipviewer.edits.morphology import depth
 from shipviewer.edits.undo import Box
 from shipviewer.model.grabcut import rim_alpha
 from shipviewer.model.seams import hull_strips, seam_between
@@ -46,8 +47,8 @@ def correction(
     plus = [_in_frame(c, area) for c in earlier if c.positive]
     change = (old != new) & free
     target = _local_change(change & (new if click.positive else old), x, y)
-    depth = 0.0 if click.positive else _distance_to(old, x, y)
-    if not click.positive and options.seam_floor > 0 and depth >= 3 and click.radius is None:
+    deep = 0.0 if click.positive else _distance_to(old, x, y)
+    if not click.positive and options.seam_floor > 0 and deep >= 3 and click.radius is None:
         # A "not this" deep on the ship, on what a straight seam parts from the positive clicks on it (a
         # tug or barge alongside): what lies beyond the seam goes, whatever the rerun's answer was —
         # unless that is most of the ship.
@@ -56,7 +57,7 @@ def correction(
             return part
     if not click.positive:
         if options.correction_reach > 0:
-            target &= _within(options.correction_reach * depth + 8, x, y, target.shape)
+            target &= _within(options.correction_reach * deep + 8, x, y, target.shape)
         # What lies near a "ship here" stays: the rerun after a "not this" on a hull moored alongside
         # can keep little more than the pixels round the positive click, and take the rest of its hull.
         for px, py in plus if options.protect_share > 0 else []:
@@ -189,8 +190,7 @@ def _band(ship: np.ndarray, outside: bool, width: float) -> np.ndarray:
     """The pixels at most ``width`` from ``ship``'s outline: outside it (``outside``) or inside it."""
     if outside:
         return ~ship & (cv2.distanceTransform((~ship).view(np.uint8), cv2.DIST_L2, 3) <= width)
-    padded = np.pad(ship, 1).view(np.uint8)
-    return ship & (cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1] <= width)
+    return ship & (depth(ship) <= width)
 
 
 def _on(mask: np.ndarray, points: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -216,8 +216,7 @@ def _in_frame(click: Click, area: Box) -> tuple[int, int]:
 
 def _distance_to(other: np.ndarray, x: int, y: int) -> float:
     """How far pixel (x, y) lies from the nearest False pixel of ``other`` (the frame's edge counts)."""
-    padded = np.pad(other, 1).view(np.uint8)
-    return float(cv2.distanceTransform(padded, cv2.DIST_L2, 5)[y + 1, x + 1])
+    return float(depth(other, 5)[y, x])
 
 
 def _within(radius: float, x: int, y: int, shape: Sequence[int]) -> np.ndarray:

@@ -45,6 +45,7 @@ from shipviewer.edits.click_types import (
     SegmentOptions,
 )
 from shipviewer.edits.click_types import inside as _inside
+from shipviewer.edits.morphology import depth
 from shipviewer.edits.undo import Atom, Box
 from shipviewer.model.grabcut import (
     ALL_SIDES,
@@ -125,8 +126,7 @@ def _beside(crop: np.ndarray, blob: np.ndarray, x: int, y: int, floor: float) ->
     part = seam_between(crop, blob, [(int(xs[k]), int(ys[k]))], (x, y), floor=floor)
     if part is None or part.sum() > 0.5 * ys.size:
         return blob
-    depth = cv2.distanceTransform(np.pad(part, 1).view(np.uint8), cv2.DIST_L2, 3)
-    return part if float(depth.max()) >= 2.0 else blob
+    return part if float(depth(part).max()) >= 2.0 else blob
 
 
 def _own_hull(crop: np.ndarray, blob: np.ndarray, x: int, y: int) -> np.ndarray:
@@ -349,8 +349,7 @@ def _corridors(ship: np.ndarray) -> np.ndarray:
         py, px = np.nonzero(piece)
         a = int(np.argmin(to_main[py, px]))
         b = int(np.argmin((my - py[a]) ** 2 + (mx - px[a]) ** 2))
-        depth = cv2.distanceTransform(np.pad(piece, 1).view(np.uint8), cv2.DIST_L2, 3)
-        width = max(int(depth.max()), 1)
+        width = max(int(depth(piece).max()), 1)
         cv2.line(corridor, (int(px[a]), int(py[a])), (int(mx[b]), int(my[b])), 1, 2 * width - 1)
     return corridor.view(bool)
 
@@ -572,8 +571,8 @@ def segment_clicks(
 
 def _core(mask: np.ndarray, share: float) -> np.ndarray:
     """The pixels of ``mask`` deeper than ``share`` of its deepest point (distance to its outline)."""
-    depth = cv2.distanceTransform(np.pad(mask, 1).view(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    return depth >= share * float(depth.max())
+    deep = depth(mask)
+    return deep >= share * float(deep.max())
 
 
 def _near(regions: Sequence[Region], x: int, y: int, reach: int) -> bool:

@@ -1,4 +1,5 @@
-"""Grow and shrink ships by N pixels (round structuring element), in the ships' boxes only."""
+"""Grow and shrink ships by N pixels (round structuring element), in the ships' boxes only; and how deep
+each pixel of a mask lies (:func:`depth`), which the click tools and the watershed split measure."""
 
 from __future__ import annotations
 
@@ -18,11 +19,17 @@ from shipviewer.edits._core import (
 )
 from shipviewer.edits.undo import Atom, Box, union_boxes
 
-__all__ = ["MAX_MORPHOLOGY", "grow", "shrink"]
+__all__ = ["MAX_MORPHOLOGY", "depth", "grow", "shrink"]
 
 MAX_MORPHOLOGY = 256
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 _SQUARE = np.ones((3, 3), np.uint8)
+
+
+def depth(mask: np.ndarray, mask_size: int = 3) -> np.ndarray:
+    """Each pixel's L2 distance to the nearest pixel off ``mask`` (bool), the frame's edge counting as
+    off it (``cv2.distanceTransform``, ``mask_size`` 3 or 5), float32."""
+    return cv2.distanceTransform(np.pad(mask, 1).view(np.uint8), cv2.DIST_L2, mask_size)[1:-1, 1:-1]
 
 
 @functools.lru_cache(maxsize=64)

@@ -25,6 +25,7 @@ from shipviewer.edits._core import (
     next_free_label,
     write_where,
 )
+from shipviewer.edits.morphology import depth
 from shipviewer.edits.undo import Atom
 
 __all__ = ["find_seeds", "watershed_split"]
@@ -57,7 +58,7 @@ def find_seeds(
     core = ship.copy()
     if image is not None:
         core &= ~_edges_inside(image, ship)
-    dist = cv2.distanceTransform(np.pad(core, 1).view(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    dist = depth(core, 5)
     if probability is not None:
         p = probability.astype(np.float32) / (255.0 if probability.dtype == np.uint8 else 1.0)
         dist = dist * (0.5 + 0.5 * np.clip(p, 0.0, 1.0))
@@ -122,7 +123,7 @@ def watershed_split(
             raise EditError(f"no touching ships found in ship {label}: click once inside each of them")
     if crop is None:
         # Without the image, flood by the distance to the blob's edge: the split runs along the necks.
-        dist = cv2.distanceTransform(np.pad(ship, 1).view(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+        dist = depth(ship, 5)
         level = (255 - np.clip(dist * (255.0 / max(float(dist.max()), 1.0)), 0, 255)).astype(np.uint8)
         crop = cv2.merge([level, level, level])
         crop[~ship] = 0
