@@ -388,7 +388,9 @@ def pieces_of_runs(starts: np.ndarray, lengths: np.ndarray, height: int, *, conn
         return 0
     slack = 1 if connectivity == 8 else 0
     if starts.size <= 48:  # most ships: a loop over a few dozen runs beats two dozen numpy calls
-        return _pieces_few(starts.tolist(), lengths.tolist(), height, slack)
+        few = _pieces_few(starts.tolist(), lengths.tolist(), height, slack)
+        if few is not None:
+            return few
     columns, tops, bottoms = _column_stretches(starts, lengths, height)
     steps = np.diff(columns)
     if np.all(steps > 0):
@@ -397,18 +399,15 @@ def pieces_of_runs(starts: np.ndarray, lengths: np.ndarray, height: int, *, conn
     return _count_roots(columns.tolist(), tops.tolist(), bottoms.tolist(), slack)
 
 
-def _pieces_few(starts: list[int], lengths: list[int], height: int, slack: int) -> int:
-    """:func:`pieces_of_runs` of a few runs, in plain Python: one stretch per column (the common case)
-    compared with the last, else :func:`_count_roots`."""
+def _pieces_few(starts: list[int], lengths: list[int], height: int, slack: int) -> int | None:
+    """:func:`pieces_of_runs` of runs that each lie in a column of their own (most hulls), in plain
+    Python, each compared with the last; None when one runs across columns or two share one."""
     pieces, last_column, last_top, last_bottom = 0, -2, 0, 0
     for start, length in zip(starts, lengths):
         column, top = divmod(start, height)
         bottom = top + length - 1
-        if bottom >= height or column == last_column:  # a run across columns, or two in one column
-            columns, tops, bottoms = _column_stretches(
-                np.asarray(starts, np.int64), np.asarray(lengths, np.int64), height
-            )
-            return _count_roots(columns.tolist(), tops.tolist(), bottoms.tolist(), slack)
+        if bottom >= height or column == last_column:
+            return None
         if not (column == last_column + 1 and top <= last_bottom + slack and last_top <= bottom + slack):
             pieces += 1
         last_column, last_top, last_bottom = column, top, bottom

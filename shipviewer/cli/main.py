@@ -76,15 +76,11 @@ def _run_validate(args: argparse.Namespace) -> int:
     from shipviewer.airbus.annotations import validate_csv
 
     report = validate_csv(args.csv, shape=_shape(args.shape), images=args.images)
-    for problem in report.problems[: args.max_report]:
-        print(problem)
-    hidden = len(report.problems) - args.max_report
-    if hidden > 0:
-        print(f"... and {hidden} more")
-    for note in report.notes[: args.max_report]:
-        print(note)
-    if len(report.notes) > args.max_report:
-        print(f"... and {len(report.notes) - args.max_report} more notes")
+    for found, more in ((report.problems, "more"), (report.notes, "more notes")):
+        for item in found[: args.max_report]:
+            print(item)
+        if len(found) > args.max_report:
+            print(f"... and {len(found) - args.max_report} {more}")
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     notes = f", {len(report.notes)} note(s)" if report.notes else ""
     counts = f"{report.n_rows} rows, {report.n_images} images, {report.n_ships} ships{notes}"
